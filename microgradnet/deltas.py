@@ -1,0 +1,334 @@
+"""Hand-derived backpropagation on plain floats: the textbook equations, one per statement.
+
+Notation of worked example 004 (§3, §12–13): ``z⁽ˡ⁾ = W⁽ˡ⁾a⁽ˡ⁻¹⁾ + b⁽ˡ⁾``, ``a⁽ˡ⁾ = f(z⁽ˡ⁾)``,
+``a⁽⁰⁾ = x``, ``y = a⁽ᴸ⁾``, ``δ⁽ˡ⁾ = ∂L/∂z⁽ˡ⁾``. Row ``j`` of ``W⁽ˡ⁾`` holds the weights into neuron ``j``.
+
+The loss is an explicit argument, because it decides the output delta:
+
+- ``"squared_error"``: L = ½ Σ (y − t)²,  δ⁽ᴸ⁾ = (y − t) ⊙ f′(z⁽ᴸ⁾)  (= (y − t)·y(1 − y) for σ)
+- ``"cross_entropy"``: L = −Σ [t ln y + (1 − t) ln(1 − y)] with a sigmoid output,  δ⁽ᴸ⁾ = y − t
+
+Every function returns a frozen record holding each intermediate, so a printout and a test can
+reach every boxed number of a worked example. Python lists are used for vectors and matrices.
+The floats are added in the same order as the engine adds them, so results agree to the last bit
+or nearly (see the tests for the tolerance).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from microgradnet import numerics
+
+__all__ = [
+    "Backprop221",
+    "Backprop",
+    "BatchBackprop",
+    "backprop_221",
+    "backprop",
+    "backprop_batch",
+    "forward",
+    "sgd_update",
+    "LOSS_NAMES",
+]
+
+Vector = list[float]
+Matrix = list[list[float]]
+
+LOSS_NAMES = ("squared_error", "cross_entropy")
+ACTIVATION_NAMES = ("sigmoid", "tanh", "relu", "linear")
+
+
+def sigma(z: float) -> float:
+    """σ(z) = 1 / (1 + e^-z)."""
+    return numerics.sigmoid(z)
+
+
+def _check(loss: str, activations: Sequence[str]) -> None:
+    if loss not in LOSS_NAMES:
+        raise ValueError(f"unknown loss {loss!r}; valid names: {', '.join(LOSS_NAMES)}")
+    for l, name in enumerate(activations, start=1):
+        if name not in ACTIVATION_NAMES:
+            raise ValueError(f"layer {l}: unknown activation {name!r}; valid names: {', '.join(ACTIVATION_NAMES)}")
+    if loss == "cross_entropy" and activations[-1] != "sigmoid":
+        raise ValueError(f"cross_entropy needs a sigmoid output layer, got {activations[-1]!r}")
+
+
+# ---- the 2-2-1 sigmoid network, written out as in §5 and §8 of example 004 -----------------
+
+
+@dataclass(frozen=True)
+class Backprop221:
+    """Every number of one forward and backward pass through the 2-2-1 sigmoid network."""
+
+    x: Vector
+    t: float
+    z1: Vector  # z⁽¹⁾
+    a1: Vector  # a⁽¹⁾
+    z2: float  # z⁽²⁾
+    y: float
+    L: float
+    dL_dy: float
+    dy_dz2: float
+    delta2: float  # δ⁽²⁾
+    dL_dW2: Vector  # a 1×2 matrix, written as its one row
+    dL_db2: float
+    dL_da1: Vector
+    da1_dz1: Vector
+    delta1: Vector  # δ⁽¹⁾
+    dL_dW1: Matrix
+    dL_db1: Vector
+
+
+def backprop_221(
+    x: Sequence[float],
+    W1: Sequence[Sequence[float]],
+    W2: Sequence[float],
+    t: float,
+    b1: Sequence[float] | None = None,
+    b2: float | None = None,
+    *,
+    loss: str = "squared_error",
+) -> Backprop221:
+    """One forward and backward pass of the 2-2-1 sigmoid net (b1, b2 None: no biases)."""
+    _check(loss, ["sigmoid", "sigmoid"])
+    x1, x2 = x
+    (w11, w12), (w21, w22) = W1  # w_ji: into hidden neuron j from input i
+    v1, v2 = W2  # into the output from hidden neuron 1, 2
+
+    # z⁽¹⁾ = W⁽¹⁾x + b⁽¹⁾
+    z1 = [w11 * x1 + w12 * x2, w21 * x1 + w22 * x2]
+    if b1 is not None:
+        z1 = [z1[0] + b1[0], z1[1] + b1[1]]
+    # a⁽¹⁾ = σ(z⁽¹⁾)
+    a1 = [sigma(z1[0]), sigma(z1[1])]
+    # z⁽²⁾ = W⁽²⁾a⁽¹⁾ + b⁽²⁾
+    z2 = v1 * a1[0] + v2 * a1[1]
+    if b2 is not None:
+        z2 = z2 + b2
+    # y = σ(z⁽²⁾)
+    y = sigma(z2)
+
+    if loss == "squared_error":
+        # L = ½(y − t)²
+        L = 0.5 * (y - t) ** 2
+        # ∂L/∂y = y − t
+        dL_dy = y - t
+        # dy/dz⁽²⁾ = y(1 − y)
+        dy_dz2 = y * (1.0 - y)
+        # δ⁽²⁾ = ∂L/∂y · dy/dz⁽²⁾ = (y − t)·y(1 − y)
+        delta2 = dL_dy * dy_dz2
+    else:
+        # L = −[t ln y + (1 − t) ln(1 − y)], evaluated as softplus(z⁽²⁾) − t·z⁽²⁾ (same value, no ln 0)
+        L = numerics.softplus(z2) - t * z2
+        # ∂L/∂y = −t/y + (1 − t)/(1 − y)
+        dL_dy = numerics.div(-t, y) + numerics.div(1.0 - t, 1.0 - y)
+        # dy/dz⁽²⁾ = y(1 − y)
+        dy_dz2 = y * (1.0 - y)
+        # δ⁽²⁾ = y − t  (the y(1 − y) cancels)
+        delta2 = y - t
+
+    # ∂L/∂W⁽²⁾ = δ⁽²⁾(a⁽¹⁾)ᵀ,   ∂L/∂b⁽²⁾ = δ⁽²⁾
+    dL_dW2 = [delta2 * a1[0], delta2 * a1[1]]
+    dL_db2 = delta2
+    # ∂L/∂a⁽¹⁾ = (W⁽²⁾)ᵀδ⁽²⁾
+    dL_da1 = [v1 * delta2, v2 * delta2]
+    # da⁽¹⁾/dz⁽¹⁾ = a⁽¹⁾ ⊙ (1 − a⁽¹⁾)
+    da1_dz1 = [a1[0] * (1.0 - a1[0]), a1[1] * (1.0 - a1[1])]
+    # δ⁽¹⁾ = ∂L/∂a⁽¹⁾ ⊙ da⁽¹⁾/dz⁽¹⁾
+    delta1 = [dL_da1[0] * da1_dz1[0], dL_da1[1] * da1_dz1[1]]
+    # ∂L/∂W⁽¹⁾ = δ⁽¹⁾xᵀ,   ∂L/∂b⁽¹⁾ = δ⁽¹⁾
+    dL_dW1 = [[delta1[0] * x1, delta1[0] * x2], [delta1[1] * x1, delta1[1] * x2]]
+    dL_db1 = list(delta1)
+
+    return Backprop221(
+        [x1, x2], t, z1, a1, z2, y, L, dL_dy, dy_dz2, delta2, dL_dW2, dL_db2,
+        dL_da1, da1_dz1, delta1, dL_dW1, dL_db1,
+    )  # fmt: skip
+
+
+# ---- any number of layers (§13), one sample ----------------------------------------------
+
+
+def _affine(W: Sequence[Sequence[float]], a: Sequence[float], b: Sequence[float] | None) -> Vector:
+    """W a + b, each row summed left to right: Σᵢ W[j][i]·a[i], then + b[j]."""
+    z = []
+    for j, row in enumerate(W):
+        total = row[0] * a[0]
+        for w, ai in zip(row[1:], a[1:]):
+            total += w * ai
+        if b is not None:
+            total += b[j]
+        z.append(total)
+    return z
+
+
+def _f(name: str, z: float) -> float:
+    """The activation f(z)."""
+    if name == "sigmoid":
+        return numerics.sigmoid(z)
+    if name == "tanh":
+        return numerics.tanh(z)
+    if name == "relu":
+        return numerics.relu(z)
+    return z  # linear
+
+
+def _f_prime(name: str, z: float, a: float) -> float:
+    """f′(z), written with a = f(z) where that is the textbook form."""
+    if name == "sigmoid":
+        return a * (1.0 - a)  # σ′(z) = σ(z)(1 − σ(z))
+    if name == "tanh":
+        return 1.0 - a * a  # tanh′(z) = 1 − tanh²(z)
+    if name == "relu":
+        return 1.0 if z > 0.0 else 0.0
+    return 1.0  # linear
+
+
+def forward(
+    x: Sequence[float],
+    weights: Sequence[Matrix],
+    biases: Sequence[Vector | None] | None,
+    activations: Sequence[str],
+) -> tuple[list[Vector], list[Vector]]:
+    """(z, a) with z[l] = z⁽ˡ⁺¹⁾ and a[0] = x, a[l] = a⁽ˡ⁾."""
+    a: list[Vector] = [list(x)]
+    z: list[Vector] = []
+    for l, W in enumerate(weights):
+        b = None if biases is None else biases[l]
+        # z⁽ˡ⁾ = W⁽ˡ⁾a⁽ˡ⁻¹⁾ + b⁽ˡ⁾
+        z.append(_affine(W, a[-1], b))
+        # a⁽ˡ⁾ = f(z⁽ˡ⁾)
+        a.append([_f(activations[l], zj) for zj in z[-1]])
+    return z, a
+
+
+@dataclass(frozen=True)
+class Backprop:
+    """Every intermediate of one sample through an L-layer network.
+
+    ``z[l]``, ``f_prime[l]``, ``delta[l]``, ``dL_dW[l]``, ``dL_db[l]`` belong to layer l+1;
+    ``a[0]`` is x and ``a[l]`` is a⁽ˡ⁾, so ``a[-1]`` is y.
+    """
+
+    x: Vector
+    t: Vector
+    z: list[Vector]
+    a: list[Vector]
+    y: Vector
+    L: float
+    dL_dy: Vector
+    f_prime: list[Vector]
+    delta: list[Vector]
+    dL_dW: list[Matrix]
+    dL_db: list[Vector]
+
+
+def backprop(
+    x: Sequence[float],
+    weights: Sequence[Matrix],
+    biases: Sequence[Vector | None] | None,
+    target: Sequence[float],
+    *,
+    activations: Sequence[str],
+    loss: str = "squared_error",
+) -> Backprop:
+    """Forward pass, loss and every δ⁽ˡ⁾ and gradient for one sample (§12–13 of example 004)."""
+    _check(loss, activations)
+    t = list(target)
+    z, a = forward(x, weights, biases, activations)
+    y = a[-1]
+    n_layers = len(weights)
+    # f′(z⁽ˡ⁾) for every layer
+    f_prime = [[_f_prime(activations[l], zj, aj) for zj, aj in zip(z[l], a[l + 1])] for l in range(n_layers)]
+
+    if loss == "squared_error":
+        # L = ½ Σₖ (yₖ − tₖ)²
+        L = _sum_left([0.5 * (yk - tk) ** 2 for yk, tk in zip(y, t)])
+        # ∂L/∂y = y − t
+        dL_dy = [yk - tk for yk, tk in zip(y, t)]
+        # δ⁽ᴸ⁾ = (y − t) ⊙ f′(z⁽ᴸ⁾)
+        delta_out = [g * fp for g, fp in zip(dL_dy, f_prime[-1])]
+    else:
+        # L = −Σₖ [tₖ ln yₖ + (1 − tₖ) ln(1 − yₖ)] = Σₖ softplus(z⁽ᴸ⁾ₖ) − tₖ z⁽ᴸ⁾ₖ
+        L = _sum_left([numerics.softplus(zk) - tk * zk for zk, tk in zip(z[-1], t)])
+        # ∂L/∂y = −t/y + (1 − t)/(1 − y)
+        dL_dy = [numerics.div(-tk, yk) + numerics.div(1.0 - tk, 1.0 - yk) for yk, tk in zip(y, t)]
+        # δ⁽ᴸ⁾ = y − t
+        delta_out = [yk - tk for yk, tk in zip(y, t)]
+
+    delta: list[Vector] = [delta_out]
+    for l in range(n_layers - 2, -1, -1):
+        W_next, delta_next = weights[l + 1], delta[0]
+        # δ⁽ˡ⁾ = ((W⁽ˡ⁺¹⁾)ᵀ δ⁽ˡ⁺¹⁾) ⊙ f′(z⁽ˡ⁾)
+        back = [_sum_left([W_next[k][j] * delta_next[k] for k in range(len(delta_next))]) for j in range(len(z[l]))]
+        delta.insert(0, [g * fp for g, fp in zip(back, f_prime[l])])
+
+    # ∂L/∂W⁽ˡ⁾ = δ⁽ˡ⁾ (a⁽ˡ⁻¹⁾)ᵀ,   ∂L/∂b⁽ˡ⁾ = δ⁽ˡ⁾
+    dL_dW = [[[dj * ai for ai in a[l]] for dj in delta[l]] for l in range(n_layers)]
+    dL_db = [list(d) for d in delta]
+    return Backprop(list(x), t, z, a, list(y), L, dL_dy, f_prime, delta, dL_dW, dL_db)
+
+
+def _sum_left(terms: Sequence[float]) -> float:
+    """t₀ + t₁ + … added left to right (Python 3.12's sum() compensates; this stays textbook)."""
+    total = terms[0]
+    for term in terms[1:]:
+        total += term
+    return total
+
+
+# ---- mini-batches (§13) -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BatchBackprop:
+    """A mini-batch: each sample's record, the mean loss and the gradients averaged over N."""
+
+    samples: list[Backprop]
+    L: float
+    dL_dW: list[Matrix]
+    dL_db: list[Vector]
+
+
+def backprop_batch(
+    X: Sequence[Sequence[float]],
+    T: Sequence[Sequence[float]],
+    weights: Sequence[Matrix],
+    biases: Sequence[Vector | None] | None,
+    *,
+    activations: Sequence[str],
+    loss: str = "squared_error",
+) -> BatchBackprop:
+    """L = (1/N) Σₙ Lₙ,  ∂L/∂W = (1/N)(∂L/∂Z)Xᵀ,  ∂L/∂b = (1/N)(∂L/∂Z)1  over N samples."""
+    if len(X) != len(T) or not X:
+        raise ValueError(f"a batch needs as many targets as inputs (at least one): {len(X)} inputs, {len(T)} targets")
+    samples = [backprop(x, weights, biases, t, activations=activations, loss=loss) for x, t in zip(X, T)]
+    N = len(samples)
+    L = _sum_left([s.L for s in samples]) / N
+    dL_dW = [
+        [[_sum_left([s.dL_dW[l][j][i] for s in samples]) / N for i in range(len(row))] for j, row in enumerate(W)]
+        for l, W in enumerate(weights)
+    ]
+    dL_db = [[_sum_left([s.dL_db[l][j] for s in samples]) / N for j in range(len(W))] for l, W in enumerate(weights)]
+    return BatchBackprop(samples, L, dL_dW, dL_db)
+
+
+def sgd_update(
+    weights: Sequence[Matrix],
+    biases: Sequence[Vector | None] | None,
+    dL_dW: Sequence[Matrix],
+    dL_db: Sequence[Vector],
+    lr: float,
+) -> tuple[list[Matrix], list[Vector | None] | None]:
+    """θ_new = θ_old − η·∂L/∂θ for every weight and bias (returns new lists)."""
+    new_weights = [
+        [[w - lr * g for w, g in zip(row, grow)] for row, grow in zip(W, gW)] for W, gW in zip(weights, dL_dW)
+    ]
+    if biases is None:
+        return new_weights, None
+    new_biases: list[Vector | None] = [
+        None if b is None else [bj - lr * g for bj, g in zip(b, gb)] for b, gb in zip(biases, dL_db)
+    ]
+    return new_weights, new_biases

@@ -1,0 +1,17 @@
+"""The project's exceptions, each subclassing the built-in a caller would expect."""
+
+from __future__ import annotations
+
+__all__ = ["AnomalyError", "GradcheckError", "ShapeError"]
+
+
+class AnomalyError(ArithmeticError):
+    """Raised under ``detect_anomaly()`` by the first op that turned finite numbers into nan/inf."""
+
+
+class GradcheckError(RuntimeError):
+    """Raised by ``gradcheck`` when an analytical gradient disagrees with central differences."""
+
+
+class ShapeError(ValueError):
+    """A weight matrix, bias vector, input or target has the wrong shape (says expected and actual)."""

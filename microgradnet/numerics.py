@@ -1,0 +1,88 @@
+"""IEEE-754 float functions shared by the engine, the hand-derived deltas and compiled graphs.
+
+The policy, applied to every op: results follow IEEE-754 the way PyTorch's float64 tensors do.
+Overflow gives ±inf, 0/0 and undefined results give nan, a pole gives ±inf. Nothing raises
+``OverflowError``, ``ZeroDivisionError`` or ``ValueError: math domain error``. To find where a
+nan or inf first appeared, use :func:`microgradnet.detect_anomaly`.
+
+Every function takes and returns plain floats, so the engine, ``deltas`` and code produced by
+``compile`` compute bit-identical numbers.
+"""
+
+from __future__ import annotations
+
+import math
+
+__all__ = ["div", "exp", "log", "power", "relu", "sigmoid", "softplus", "tanh"]
+
+INF = math.inf
+NAN = math.nan
+
+
+def div(a: float, b: float) -> float:
+    """a / b, with a/±0 = ±inf (sign of a times sign of the zero) and 0/0 = nan."""
+    try:
+        return a / b
+    except ZeroDivisionError:
+        if a == 0.0 or a != a:
+            return NAN
+        return math.copysign(INF, a) * math.copysign(1.0, b)
+
+
+def _is_odd_integer(x: float) -> bool:
+    return x.is_integer() and x % 2.0 == 1.0
+
+
+def power(a: float, b: float) -> float:
+    """a ** b as C's pow(): overflow gives ±inf, 0**-n gives ±inf, (-a)**fraction gives nan."""
+    try:
+        return math.pow(a, b)
+    except OverflowError:
+        return -INF if a < 0.0 and _is_odd_integer(b) else INF
+    except ValueError:
+        if a == 0.0:  # 0 ** negative: a pole
+            negative_zero = math.copysign(1.0, a) < 0.0
+            return -INF if negative_zero and _is_odd_integer(b) else INF
+        return NAN  # negative base, non-integer exponent
+
+
+def exp(a: float) -> float:
+    """e**a, with overflow giving inf."""
+    try:
+        return math.exp(a)
+    except OverflowError:
+        return INF
+
+
+def log(a: float) -> float:
+    """ln a, with ln 0 = -inf and ln(negative) = nan."""
+    if a > 0.0:
+        return math.log(a)
+    if a == 0.0:
+        return -INF
+    return NAN  # negative or nan
+
+
+def tanh(a: float) -> float:
+    """tanh a; already stable for every input."""
+    return math.tanh(a)
+
+
+def sigmoid(a: float) -> float:
+    """σ(a) = 1/(1+e^-a), evaluated so that e^(-a) never overflows: σ(-1000) = 0.0, σ(1000) = 1.0."""
+    if a >= 0.0:
+        return 1.0 / (1.0 + math.exp(-a))
+    e = exp(a)  # a < 0 (or nan): e ≤ 1
+    return e / (1.0 + e)
+
+
+def softplus(a: float) -> float:
+    """ln(1 + e^a), evaluated as max(a, 0) + ln(1 + e^-|a|) so it never overflows."""
+    if a != a:
+        return NAN
+    return max(a, 0.0) + math.log1p(math.exp(-abs(a)))
+
+
+def relu(a: float) -> float:
+    """max(a, 0); nan stays nan."""
+    return 0.0 if a <= 0.0 else a
