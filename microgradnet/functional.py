@@ -50,11 +50,11 @@ def gradients(output: Value, inputs: Sequence[Value], *, create_graph: bool = Fa
         G = vgrads.get(node)
         if G is None or not node.parents:
             continue
-        for parent, local in zip(node.parents, local_derivatives(node)):
-            contribution = local * G
+        for parent, derivative in zip(node.parents, local_derivatives(node)):
+            contribution = derivative * G
             previous = vgrads.get(parent)
             vgrads[parent] = contribution if previous is None else previous + contribution
-    return [vgrads.get(x) or Value(0.0) for x in inputs]
+    return [vgrads[x] if x in vgrads else Value(0.0) for x in inputs]
 
 
 def _as_values(args: Sequence[Operand]) -> tuple[list[Value], bool]:
