@@ -45,7 +45,7 @@ from microgradnet import numerics
 from microgradnet.errors import AnomalyError
 from microgradnet.graph import topological_order
 
-__all__ = ["Value", "vsum", "no_grad", "detect_anomaly", "is_grad_enabled", "local_derivatives"]
+__all__ = ["Value", "vsum", "dot", "no_grad", "detect_anomaly", "is_grad_enabled", "local_derivatives"]
 
 Number = Union[int, float]
 Operand = Union["Value", int, float]
@@ -219,9 +219,9 @@ class Value:
         gc.disable()  # backward makes no reference cycles; the collector would only rescan the graph
         try:
             order = topological_order(self)
-            earlier = list(map(_get_grad, order))
-            accumulated = any(earlier)  # a fresh graph (the usual case) needs no bookkeeping
+            accumulated = any(map(_get_grad, order))  # a fresh graph (the usual case) needs no bookkeeping
             if accumulated:
+                earlier = list(map(_get_grad, order))
                 for node in order:
                     node.grad = 0.0
             self.grad = seed
@@ -248,9 +248,16 @@ _get_grad = attrgetter("grad")
 def _propagate(order: list[Value]) -> None:
     """The chain rule, output to inputs: parent.grad += ∂node/∂parent · node.grad."""
     for node in reversed(order):
-        grad = node.grad
-        for parent, local in zip(node.parents, node.local_grads):
-            parent.grad += local * grad
+        parents = node.parents
+        if len(parents) == 2:  # most ops: the same loop, unrolled
+            (a, b), (da, db) = parents, node.local_grads
+            grad = node.grad
+            a.grad += da * grad
+            b.grad += db * grad
+        elif parents:
+            grad = node.grad
+            for parent, local in zip(parents, node.local_grads):
+                parent.grad += local * grad
 
 
 def _propagate_checked(order: list[Value]) -> None:
@@ -333,6 +340,23 @@ def vsum(values: Iterable[Operand]) -> Value:
     for v in parents[1:]:
         total += v.data
     return _record(total, parents, _ones(len(parents)), "+")
+
+
+def dot(weights: Sequence[Value], inputs: Sequence[Value], bias: Value | None = None) -> Value:
+    """Σᵢ wᵢ·xᵢ (+ b): one "*" node per pair feeding one n-ary "+" node.
+
+    Exactly the graph (and the floats) of ``vsum([w * x for w, x in zip(weights, inputs)] + [b])``,
+    built in one loop because a neuron's weighted sum is the hottest path of a network.
+    """
+    record = _record
+    xs = [x if type(x) is Value else _lift(x, "*") for x in inputs]
+    terms = [record(w.data * x.data, (w, x), (x.data, w.data), "*") for w, x in zip(weights, xs)]
+    if bias is not None:
+        terms.append(bias)
+    total = terms[0].data
+    for term in terms[1:]:
+        total += term.data
+    return record(total, tuple(terms), _ones(len(terms)), "+")
 
 
 _ONES_CACHE: dict[int, tuple[float, ...]] = {}
@@ -431,8 +455,3 @@ def detect_anomaly(enabled: bool = True) -> Iterator[None]:
     finally:
         _anomaly_mode = previous
         _select_recorder()
-
-
-def leaves(values: Sequence[Number], prefix: str) -> list[Value]:
-    """Leaf Values labelled ``prefix[0]``, ``prefix[1]``, … for a list of numbers."""
-    return [Value(v, f"{prefix}[{i}]") for i, v in enumerate(values)]

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Union
 
-from microgradnet.engine import Number, Value, leaves, vsum
+from microgradnet.engine import Number, Value, dot
 from microgradnet.errors import ShapeError
 
 __all__ = ["ACTIVATIONS", "Neuron", "Layer", "MLP", "Trace"]
@@ -68,10 +68,7 @@ class Neuron:
         """(z, a): the pre-activation ``z = Σᵢ wᵢ·xᵢ + b`` (one n-ary sum) and ``a = f(z)``."""
         if len(inputs) != len(self.weights):
             raise ShapeError(f"neuron {self._z_label}: expected {len(self.weights)} inputs, got {len(inputs)}")
-        terms = [w * x for w, x in zip(self.weights, inputs)]
-        if self.bias is not None:
-            terms.append(self.bias)
-        z = vsum(terms)
+        z = dot(self.weights, inputs, self.bias)
         z.label = self._z_label
         a = self._act(z)
         if a is not z:
