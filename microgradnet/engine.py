@@ -312,6 +312,10 @@ def local_derivatives(node: Value) -> tuple[Operand, ...]:
     if node.op.startswith("**") and node.op != "**":  # a ** k, k a constant
         (a,) = node.parents
         k = float(node.op[2:])
+        if k == 0.0:  # a ** 0 = 1 is flat, even at a = 0 where k·a^(k-1) would be 0·inf
+            return (0.0,)
+        if k == 1.0:  # the constant 1, not 1·a**0 (whose own derivative 0·a^-1 is nan at a = 0)
+            return (1.0,)
         return (k * a ** (k - 1.0),)
     return SYMBOLIC_DERIVATIVES[node.op](node, *node.parents)
 
