@@ -1,0 +1,552 @@
+"""Read a worked example from TOML and validate it, naming the key path of anything wrong.
+
+A worked example is a small human-editable file (see ``microgradnet/examples/*.toml``)::
+
+    name = "glickert"                        # what `microgradnet walkthrough NAME` calls it
+    description = "2-2-1 sigmoid network …"  # one line, for `walkthrough --list`
+    title = "…"                              # the document's title (optional)
+    source = "…"                             # author, date, where it is from (optional)
+
+    inputs = [0.35, 0.7]                     # one sample
+    targets = [0.5]                          # one per output neuron (a bare number for one)
+    loss = "squared_error"                   # ½Σ(y − t)²; or "cross_entropy" (sigmoid output)
+    learning_rate = 1.0
+    steps = 1                                # training steps the walkthrough runs (default 1)
+    places = 6                               # decimals the walkthrough prints (default 6)
+    products = "input_first"                 # x₁·w₁ as the document writes it (default weight_first)
+
+    [[layers]]                               # one table per layer, input side first
+    activation = "sigmoid"                   # sigmoid, tanh, relu or linear
+    weights = [[0.2, 0.2], [0.3, 0.3]]       # row j = the weights into neuron j
+    biases = [0.0, 0.0]                      # optional: omit for a layer without biases
+
+    [notation]                               # optional: the document's symbols
+    "W1[0,0]" = "w_{x1→h1}"                  # text (LaTeX derived), or {text = …, latex = …}
+
+    [published]                              # optional: the numbers the document printed
+    "z1[0]" = "0.21"                         # a string keeps the printed decimals
+    "a2[0]" = ["0.5285101", "0.5285"]        # printed more than once
+    "delta1[0]" = { value = "0.012245", where = "§Hidden Layer Deltas",
+                    uses = { "delta2[0]" = "0.165074" } }  # numbers shown in its substitution
+
+    [[stated_loss]]                          # optional: how the prose names the loss
+    name = "cross_entropy"                   # squared_error, mse or cross_entropy
+    where = "Introduction"
+
+Omit every layer's ``weights`` (and give each layer a ``size``) to draw them from ``seed``.
+Keys of ``[notation]`` and ``[published]`` are quantity names from :mod:`microgradnet.notation`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import random
+import re
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from microgradnet import deltas
+from microgradnet.nn import MLP
+from microgradnet.notation import SCALAR_KEYS, Key, Notation, Symbol, latex_from_text, parse_key
+
+__all__ = [
+    "ACTIVATION_NAMES",
+    "LOSS_NAMES",
+    "PRODUCT_ORDERS",
+    "STATED_LOSS_NAMES",
+    "Example",
+    "ExampleError",
+    "Layer",
+    "Printing",
+    "StatedLoss",
+    "load",
+    "parse",
+    "shipped",
+]
+
+LOSS_NAMES = deltas.LOSS_NAMES
+ACTIVATION_NAMES = deltas.ACTIVATION_NAMES
+#: Names the prose of a document may give its loss (``mse``: the mean of (y − t)², no ½).
+STATED_LOSS_NAMES = ("squared_error", "mse", "cross_entropy")
+
+_TOP_KEYS = ("name", "title", "description", "source", "inputs", "targets", "loss", "learning_rate",
+             "steps", "places", "products", "seed", "layers", "notation", "published", "stated_loss")  # fmt: skip
+_LAYER_KEYS = ("size", "activation", "weights", "biases")
+_PRINTING_KEYS = ("value", "places", "where", "uses")
+#: How a product term is written: W·x (example 004) or x·W (example 000).
+PRODUCT_ORDERS = ("weight_first", "input_first")
+_NUMBER = re.compile(r"^[+\-−]?\d+(\.\d+)?$")
+_GIVEN_KINDS = ("x", "t", "W", "b")
+_MAX_STEPS = 100_000
+
+
+class ExampleError(ValueError):
+    """A worked-example file that cannot be used; ``str()`` is one line naming file, place and fault.
+
+    Attributes: ``file`` (path or example name), ``key`` (key path such as ``layers[1].weights``,
+    or None), ``line`` and ``column`` (1-based, for TOML syntax errors, else None), ``reason``.
+    """
+
+    def __init__(
+        self, file: str, reason: str, *, key: str | None = None, line: int | None = None,
+        column: int | None = None,
+    ) -> None:  # fmt: skip
+        self.file, self.reason, self.key, self.line, self.column = file, reason, key, line, column
+        place = f"{file}:{line}:{column}" if line is not None else file
+        super().__init__(f"{place}: {key}: {reason}" if key else f"{place}: {reason}")
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One layer: ``size`` neurons, their ``activation``, ``weights`` (row j = into neuron j), ``biases``."""
+
+    size: int
+    activation: str
+    weights: tuple[tuple[float, ...], ...]
+    biases: tuple[float, ...] | None
+
+
+@dataclass(frozen=True)
+class Printing:
+    """One number as a document printed it: ``text`` ("0.036770"), its ``value`` and decimal ``places``.
+
+    ``where`` says where it appears; ``uses`` holds the operand values the document shows in the
+    substitution that produced it (quantity name -> Printing), for example ``½(0.5285 − 1)²``.
+    """
+
+    text: str
+    value: float
+    places: int
+    where: str = ""
+    uses: tuple[tuple[str, Printing], ...] = ()
+
+
+@dataclass(frozen=True)
+class StatedLoss:
+    """The loss as the prose names it (``name`` in STATED_LOSS_NAMES) and where it says so."""
+
+    name: str
+    where: str
+
+
+@dataclass(frozen=True)
+class Example:
+    """A validated worked example: one sample through a fully specified network, plus what was printed."""
+
+    name: str
+    description: str
+    title: str
+    source: str
+    file: str
+    inputs: tuple[float, ...]
+    targets: tuple[float, ...]
+    layers: tuple[Layer, ...]
+    loss: str
+    learning_rate: float
+    steps: int
+    places: int
+    products: str
+    notation: Notation = field(compare=False)
+    published: Mapping[str, tuple[Printing, ...]] = field(compare=False)
+    stated_losses: tuple[StatedLoss, ...] = ()
+
+    @property
+    def weights(self) -> list[list[list[float]]]:
+        """W⁽ˡ⁾ for every layer as nested lists (``weights[l][j][i]``)."""
+        return [[list(row) for row in layer.weights] for layer in self.layers]
+
+    @property
+    def biases(self) -> list[list[float] | None]:
+        """b⁽ˡ⁾ for every layer (None for a layer without biases)."""
+        return [None if layer.biases is None else list(layer.biases) for layer in self.layers]
+
+    @property
+    def activations(self) -> list[str]:
+        return [layer.activation for layer in self.layers]
+
+    @property
+    def layer_sizes(self) -> list[int]:
+        return [layer.size for layer in self.layers]
+
+    @property
+    def architecture(self) -> str:
+        """``2-2-1``: inputs, then the neurons of each layer."""
+        return "-".join(str(n) for n in [len(self.inputs), *self.layer_sizes])
+
+
+# ---- finding and reading files ------------------------------------------------------------------
+
+
+def shipped() -> dict[str, str]:
+    """The examples shipped with microgradnet: name -> one-line description, sorted by name."""
+    found = {}
+    for entry in sorted(resources.files("microgradnet.examples").iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".toml"):
+            example = parse(entry.read_text(encoding="utf-8"), file=entry.name)
+            found[example.name] = example.description
+    return found
+
+
+def load(name_or_path: str) -> Example:
+    """The example in the file ``name_or_path``, or the shipped example of that name.
+
+    Raises:
+        ExampleError: no such file or example, unreadable file, bad TOML, or an invalid example.
+    """
+    path = Path(name_or_path)
+    if path.is_file():
+        return parse(_read(path), file=name_or_path, default_name=path.stem)
+    packaged = resources.files("microgradnet.examples").joinpath(f"{name_or_path}.toml")
+    if "/" not in name_or_path and packaged.is_file():
+        return parse(packaged.read_text(encoding="utf-8"), file=name_or_path)
+    if path.exists():
+        raise ExampleError(name_or_path, "is a directory, not an example file")
+    names = ", ".join(shipped())
+    raise ExampleError(name_or_path, f"no such file or shipped example (shipped examples: {names})")
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise ExampleError(str(path), f"not UTF-8 text (byte {error.start})") from None
+    except OSError as error:
+        raise ExampleError(str(path), f"cannot read: {error.strerror}") from None
+
+
+def _syntax_error(file: str, error: tomllib.TOMLDecodeError) -> ExampleError:
+    message = str(error)
+    match = re.search(r"\(at line (\d+), column (\d+)\)$", message)
+    if match is None:
+        return ExampleError(file, f"invalid TOML: {message}")
+    reason = message[: match.start()].strip()
+    return ExampleError(file, f"invalid TOML: {reason}", line=int(match[1]), column=int(match[2]))
+
+
+# ---- parsing ----------------------------------------------------------------------------------
+
+
+def parse(text: str, *, file: str = "<example>", default_name: str = "example") -> Example:
+    """Validate the TOML ``text`` of a worked example (``file`` names it in error messages).
+
+    Raises:
+        ExampleError: the first problem found, with its key path (or line and column).
+    """
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise _syntax_error(file, error) from None
+    return _Parser(file).example(data, default_name)
+
+
+class _Parser:
+    """Turns the parsed TOML tables into an Example, raising ExampleError with key paths."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+
+    def fail(self, key: str | None, reason: str) -> ExampleError:
+        return ExampleError(self.file, reason, key=key)
+
+    def example(self, data: dict[str, Any], default_name: str) -> Example:
+        self.check_keys(data, _TOP_KEYS, None)
+        inputs = self.vector(self.required(data, "inputs"), "inputs")
+        layers = self.layers(data, len(inputs))
+        sizes, activations = [l.size for l in layers], [l.activation for l in layers]
+        targets = self.targets(self.required(data, "targets"), sizes[-1])
+        loss = self.loss(data.get("loss", "squared_error"), activations[-1])
+        products = self.products(data)
+        notation = Notation(self.notation(data.get("notation", {}), layers), sizes, activations,
+                            input_first=products == "input_first")  # fmt: skip
+        published = self.published(data.get("published", {}), layers)
+        name = self.text(data, "name", default_name)
+        return Example(
+            name=name, description=self.text(data, "description", name), title=self.text(data, "title", ""),
+            source=self.text(data, "source", ""), file=self.file, inputs=tuple(inputs), targets=tuple(targets),
+            layers=tuple(layers), loss=loss, learning_rate=self.learning_rate(data),
+            steps=self.steps(data), places=self.places(data), products=products, notation=notation, published=published,
+            stated_losses=self.stated_losses(data.get("stated_loss", [])),
+        )  # fmt: skip
+
+    # -- scalars and containers --
+
+    def required(self, data: Mapping[str, Any], key: str, path: str = "") -> Any:
+        if key not in data:
+            raise self.fail(f"{path}{key}", "missing (required)")
+        return data[key]
+
+    def check_keys(self, table: Mapping[str, Any], allowed: Sequence[str], path: str | None) -> None:
+        for key in table:
+            if key not in allowed:
+                close = difflib.get_close_matches(key, allowed, n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else f"; valid keys: {', '.join(allowed)}"
+                raise self.fail(f"{path}.{key}" if path else key, f"unknown key{hint}")
+
+    def text(self, data: Mapping[str, Any], key: str, default: str) -> str:
+        value = data.get(key, default)
+        if not isinstance(value, str):
+            raise self.fail(key, f"expected a string, got {_kind(value)}")
+        return value
+
+    def number(self, value: Any, path: str) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise self.fail(path, f"expected a number, got {_kind(value)}")
+        if not math.isfinite(value):
+            raise self.fail(path, f"expected a finite number, got {value}")
+        return float(value)
+
+    def vector(self, value: Any, path: str) -> list[float]:
+        if not isinstance(value, list) or not value:
+            raise self.fail(path, f"expected a non-empty list of numbers, got {_kind(value)}")
+        if any(isinstance(item, list) for item in value):
+            raise self.fail(path, "expected one sample as a list of numbers (batches are not supported)")
+        return [self.number(item, f"{path}[{n}]") for n, item in enumerate(value)]
+
+    def targets(self, value: Any, n_outputs: int) -> list[float]:
+        values = [self.number(value, "targets")] if not isinstance(value, list) else self.vector(value, "targets")
+        if len(values) != n_outputs:
+            raise self.fail("targets", f"expected {n_outputs} value{_s(n_outputs)} (one per output neuron), "
+                                       f"got {len(values)}")
+        return values
+
+    def loss(self, value: Any, output_activation: str) -> str:
+        if value not in LOSS_NAMES:
+            raise self.fail("loss", f"unknown loss {value!r}; valid names: {', '.join(LOSS_NAMES)}")
+        if value == "cross_entropy" and output_activation != "sigmoid":
+            raise self.fail("loss", f"cross_entropy needs a sigmoid output layer, the last layer's "
+                                    f"activation is {output_activation!r}")
+        return str(value)
+
+    def learning_rate(self, data: Mapping[str, Any]) -> float:
+        rate = self.number(self.required(data, "learning_rate"), "learning_rate")
+        if rate <= 0:
+            raise self.fail("learning_rate", f"expected a positive number, got {rate:g}")
+        return rate
+
+    def steps(self, data: Mapping[str, Any]) -> int:
+        steps = data.get("steps", 1)
+        if isinstance(steps, bool) or not isinstance(steps, int) or not 1 <= steps <= _MAX_STEPS:
+            raise self.fail("steps", f"expected a whole number from 1 to {_MAX_STEPS}, got {steps!r}")
+        return steps
+
+    def places(self, data: Mapping[str, Any]) -> int:
+        places = data.get("places", 6)
+        if isinstance(places, bool) or not isinstance(places, int) or not 0 <= places <= 15:
+            raise self.fail("places", f"expected a whole number from 0 to 15, got {places!r}")
+        return places
+
+    def products(self, data: Mapping[str, Any]) -> str:
+        order = data.get("products", "weight_first")
+        if order not in PRODUCT_ORDERS:
+            raise self.fail("products", f"unknown order {order!r}; valid: {', '.join(PRODUCT_ORDERS)}")
+        return str(order)
+
+    # -- layers --
+
+    def layers(self, data: Mapping[str, Any], n_inputs: int) -> list[Layer]:
+        tables = self.required(data, "layers")
+        if not isinstance(tables, list) or not tables or not all(isinstance(t, dict) for t in tables):
+            raise self.fail("layers", "expected one [[layers]] table per layer, input side first")
+        with_weights = ["weights" in table for table in tables]
+        if any(with_weights) and not all(with_weights):
+            missing = with_weights.index(False)
+            raise self.fail(f"layers[{missing}].weights", "missing: give weights for every layer or for none")
+        drawn = None if all(with_weights) else self.drawn_weights(data, tables, n_inputs)
+        layers, fan_in = [], n_inputs
+        for l, table in enumerate(tables):
+            layers.append(self.layer(table, l, fan_in, None if drawn is None else drawn[l]))
+            fan_in = layers[-1].size
+        return layers
+
+    def drawn_weights(self, data: Mapping[str, Any], tables: list[dict[str, Any]], n_inputs: int) -> list[Any]:
+        seed = data.get("seed", 0)
+        if isinstance(seed, bool) or not isinstance(seed, int):
+            raise self.fail("seed", f"expected a whole number, got {_kind(seed)}")
+        sizes = [self.size(self.required(t, "size", f"layers[{l}]."), l) for l, t in enumerate(tables)]
+        return MLP(n_inputs, sizes, "linear", bias=False, rng=random.Random(seed)).weights()
+
+    def size(self, value: Any, l: int) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise self.fail(f"layers[{l}].size", f"expected a positive whole number, got {value!r}")
+        return value
+
+    def layer(self, table: Mapping[str, Any], l: int, fan_in: int, drawn: Any) -> Layer:
+        path = f"layers[{l}]"
+        self.check_keys(table, _LAYER_KEYS, path)
+        activation = table.get("activation", "sigmoid")
+        if activation not in ACTIVATION_NAMES:
+            raise self.fail(f"{path}.activation", f"unknown activation {activation!r}; "
+                                                  f"valid names: {', '.join(ACTIVATION_NAMES)}")
+        raw = table["weights"] if drawn is None else drawn
+        rows = self.size(table["size"], l) if "size" in table else None
+        weights = self.matrix(raw, f"{path}.weights", rows, fan_in)
+        biases = None
+        if "biases" in table:
+            biases = self.vector(table["biases"], f"{path}.biases")
+            if len(biases) != len(weights):
+                raise self.fail(f"{path}.biases", f"expected {len(weights)} (one per neuron), got {len(biases)}")
+        return Layer(len(weights), str(activation), tuple(tuple(r) for r in weights),
+                     None if biases is None else tuple(biases))  # fmt: skip
+
+    def matrix(self, value: Any, path: str, rows: int | None, cols: int) -> list[list[float]]:
+        if not isinstance(value, list) or not value or not all(isinstance(r, list) for r in value):
+            raise self.fail(path, f"expected a list of rows (row j = the {cols} weights into neuron j), "
+                                  f"got {_kind(value)}")
+        want_rows = len(value) if rows is None else rows
+        lengths = {len(r) for r in value}
+        if len(value) != want_rows or lengths != {cols}:
+            got = f"{len(value)}×{lengths.pop()}" if len(lengths) == 1 else \
+                f"{len(value)} rows of lengths {', '.join(str(len(r)) for r in value)}"
+            raise self.fail(path, f"expected {want_rows}×{cols}, got {got}")
+        return [[self.number(w, f"{path}[{j}][{i}]") for i, w in enumerate(r)] for j, r in enumerate(value)]
+
+    # -- notation, published values and stated losses --
+
+    def key(self, text: str, path: str, layers: Sequence[Layer]) -> Key:
+        try:
+            key = parse_key(text)
+        except ValueError as error:
+            raise self.fail(path, str(error)) from None
+        problem = _out_of_range(key, layers)
+        if problem:
+            raise self.fail(path, problem)
+        return key
+
+    def notation(self, table: Any, layers: Sequence[Layer]) -> dict[str, Symbol]:
+        if not isinstance(table, dict):
+            raise self.fail("notation", f"expected a table, got {_kind(table)}")
+        symbols = {}
+        for name, value in table.items():
+            path = f'notation."{name}"'
+            self.key(name, path, layers)
+            if isinstance(value, str):
+                symbols[name] = Symbol(value, latex_from_text(value))
+            elif isinstance(value, dict) and set(value) <= {"text", "latex"} and isinstance(value.get("text"), str):
+                symbols[name] = Symbol(value["text"], str(value.get("latex", latex_from_text(value["text"]))))
+            else:
+                raise self.fail(path, 'expected a string or { text = "…", latex = "…" }')
+        return symbols
+
+    def published(self, table: Any, layers: Sequence[Layer]) -> dict[str, tuple[Printing, ...]]:
+        if not isinstance(table, dict):
+            raise self.fail("published", f"expected a table, got {_kind(table)}")
+        printed = {}
+        for name, value in table.items():
+            path = f'published."{name}"'
+            key = self.key(name, path, layers)
+            if key.kind in _GIVEN_KINDS and not key.new or key.kind == "eta":
+                raise self.fail(path, f"{name} is given by the example, not computed; "
+                                      "put it in a printing's uses to check a quoted value")
+            items = value if isinstance(value, list) else [value]
+            if not items:
+                raise self.fail(path, "expected at least one printed value")
+            printed[name] = tuple(self.printing(item, f"{path}[{n}]" if isinstance(value, list) else path, layers)
+                                  for n, item in enumerate(items))  # fmt: skip
+        return printed
+
+    def printing(self, value: Any, path: str, layers: Sequence[Layer]) -> Printing:
+        if isinstance(value, str):
+            return self.printed_number(value, path)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            raise self.fail(path, f'write the number as printed, in quotes ("{value}"), so its decimals are '
+                                  f"kept, or as {{ value = {value}, places = N }}")
+        if not isinstance(value, dict):
+            raise self.fail(path, f'expected "0.123" or {{ value = "0.123", where = "…" }}, got {_kind(value)}')
+        self.check_keys(value, _PRINTING_KEYS, path)
+        base = self.printing_value(self.required(value, "value", f"{path}."), value.get("places"), path)
+        where = value.get("where", "")
+        if not isinstance(where, str):
+            raise self.fail(f"{path}.where", f"expected a string, got {_kind(where)}")
+        uses = self.uses(value.get("uses", {}), f"{path}.uses", layers)
+        return Printing(base.text, base.value, base.places, where, uses)
+
+    def printing_value(self, value: Any, places: Any, path: str) -> Printing:
+        if isinstance(value, str):
+            printed = self.printed_number(value, f"{path}.value")
+            if places is not None and places != printed.places:
+                raise self.fail(f"{path}.places", f"{value!r} has {printed.places} decimals, not {places!r}")
+            return printed
+        number = self.number(value, f"{path}.value")
+        if isinstance(places, bool) or not isinstance(places, int) or not 0 <= places <= 15:
+            raise self.fail(f"{path}.places", "needed for a value given as a number: the decimals printed (0-15)")
+        return Printing(f"{number:.{places}f}", number, places)
+
+    def printed_number(self, text: str, path: str) -> Printing:
+        if not _NUMBER.match(text.strip()):
+            raise self.fail(path, f"{text!r} is not a decimal number as printed (like \"0.036770\" or \"-0.2\")")
+        clean = text.strip().replace("−", "-")
+        places = len(clean.partition(".")[2])
+        return Printing(clean, float(clean), places)
+
+    def uses(self, table: Any, path: str, layers: Sequence[Layer]) -> tuple[tuple[str, Printing], ...]:
+        if not isinstance(table, dict):
+            raise self.fail(path, f"expected a table of quantity = \"printed value\", got {_kind(table)}")
+        used = []
+        for name, value in table.items():
+            key = self.key(name, f'{path}."{name}"', layers)
+            if not isinstance(value, str):
+                raise self.fail(f'{path}."{name}"', "expected the value as printed, in quotes")
+            used.append((str(key), self.printed_number(value, f'{path}."{name}"')))
+        return tuple(used)
+
+    def stated_losses(self, tables: Any) -> tuple[StatedLoss, ...]:
+        if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
+            raise self.fail("stated_loss", "expected [[stated_loss]] tables with name and where")
+        stated = []
+        for n, table in enumerate(tables):
+            self.check_keys(table, ("name", "where"), f"stated_loss[{n}]")
+            name = table.get("name")
+            if name not in STATED_LOSS_NAMES:
+                raise self.fail(f"stated_loss[{n}].name", f"unknown loss {name!r}; valid names: "
+                                                          f"{', '.join(STATED_LOSS_NAMES)}")
+            stated.append(StatedLoss(str(name), str(table.get("where", ""))))
+        return tuple(stated)
+
+
+def _out_of_range(key: Key, layers: Sequence[Layer]) -> str:
+    """Why ``key`` names nothing in this network ("" when it is fine)."""
+    if key.kind in SCALAR_KEYS:
+        return ""
+    if key.kind == "x":
+        return _index_problem("input", key.j, len(layers[0].weights[0]))
+    if key.kind == "t":
+        return _index_problem("target", key.j, layers[-1].size)
+    if not 1 <= key.layer <= len(layers):
+        return f"no layer {key.layer}: the network has layers 1 to {len(layers)}"
+    layer = layers[key.layer - 1]
+    problem = _index_problem(f"neuron of layer {key.layer}", key.j, layer.size)
+    if not problem and key.i >= 0:
+        problem = _index_problem(f"input of layer {key.layer}", key.i, len(layer.weights[0]))
+    if not problem and key.kind in ("b", "dL_db", "step_b") and layer.biases is None:
+        problem = f"layer {key.layer} has no biases"
+    if not problem and key.kind == "1-a" and layer.activation != "sigmoid":
+        problem = f"1-a is the factor of σ′ = a(1 − a); layer {key.layer} is {layer.activation}"
+    return problem
+
+
+def _index_problem(what: str, index: int, count: int) -> str:
+    return "" if 0 <= index < count else f"no {what} {index}: indices run from 0 to {count - 1}"
+
+
+def _kind(value: object) -> str:
+    """A short description of a TOML value for error messages."""
+    if isinstance(value, bool):
+        return f"a boolean ({str(value).lower()})"
+    if isinstance(value, (int, float)):
+        return f"a number ({value})"
+    if isinstance(value, str):
+        return f"a string ({value!r})"
+    if isinstance(value, list):
+        return f"a list of {len(value)}"
+    if isinstance(value, dict):
+        return "a table"
+    return type(value).__name__
+
+
+def _s(count: int) -> str:
+    return "" if count == 1 else "s"
