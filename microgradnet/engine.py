@@ -141,12 +141,12 @@ class Value:
         k = _check_number(other, "** exponent")
         a = self.data
         op = f"**{int(k)}" if k.is_integer() and abs(k) < 1e15 else f"**{k!r}"
-        return _record(numerics.power(a, k), (self,), (k * numerics.power(a, k - 1.0),), op)
+        return _record(numerics.power(a, k), (self,), (0.0 if k == 0.0 else k * numerics.power(a, k - 1.0),), op)
 
     def _pow_value(self, other: Value) -> Value:
         a, b = self.data, other.data
         out = numerics.power(a, b)
-        return _record(out, (self, other), (b * numerics.power(a, b - 1.0), _dpow_db(a, b, out)), "**")
+        return _record(out, (self, other), (0.0 if b == 0.0 else b * numerics.power(a, b - 1.0), _dpow_db(a, b, out)), "**")
 
     # ---- unary primitives ---------------------------------------------------------------
     def __neg__(self) -> Value:
