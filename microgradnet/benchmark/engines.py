@@ -1,0 +1,154 @@
+"""microgradnet under benchmark: the graph engine as a user writes it, and its compiled mode."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import cast
+
+from microgradnet.benchmark.base import (
+    CHAIN_FACTOR,
+    CHAIN_OFFSET,
+    CHAIN_START,
+    Phases,
+    Result,
+    Stepper,
+)
+from microgradnet.benchmark.problems import W1Problem, W2Problem
+from microgradnet.compile import CompiledGraph, compile_graph
+from microgradnet.engine import Value, vsum
+from microgradnet.losses import half_squared_error, mean
+from microgradnet.nn import MLP
+from microgradnet.optim import SGD
+
+__all__ = ["Compiled", "Microgradnet"]
+
+
+def _mlp(problem: W1Problem | W2Problem) -> MLP:
+    net = problem.net
+    return MLP.from_weights(net.weights, net.biases, list(net.activations))
+
+
+def _w1_loss(mlp: MLP, problem: W1Problem, x: list[Value] | tuple[float, float]) -> Value:
+    return half_squared_error(cast(Value, mlp(x)), problem.target)
+
+
+def _w2_loss(mlp: MLP, problem: W2Problem, points: Sequence[Sequence[Value | float]],
+             labels: Sequence[Value | float]) -> Value:
+    """micrograd's demo loss: mean(relu(1 − yₙ·scoreₙ)) + α·Σθ²."""
+    scores = [cast(Value, mlp(x)) for x in points]
+    data_loss = mean([(1.0 - y * s).relu() for y, s in zip(labels, scores)])
+    reg_loss = problem.alpha * vsum([p * p for p in mlp.parameters()])
+    return data_loss + reg_loss
+
+
+def _stepper(mlp: MLP, lr: float, loss: Callable[[], Value]) -> Stepper:
+    params = mlp.parameters()
+    optimizer = SGD(params, lr)
+
+    def gradients() -> Result:
+        out = loss()
+        out.backward()
+        return Result(out.data, [p.grad for p in params])
+
+    def step() -> None:
+        out = loss()
+        optimizer.zero_grad()
+        out.backward()
+        optimizer.step()
+
+    return Stepper(gradients, step)
+
+
+def _chain(n: int) -> tuple[Value, Value]:
+    x = Value(CHAIN_START)
+    y = x
+    for _ in range(n):
+        y = y * CHAIN_FACTOR + CHAIN_OFFSET
+    return x, y
+
+
+def _dot(a: list[float], b: list[float]) -> tuple[list[Value], list[Value], Value]:
+    """Σ aᵢbᵢ as the same chain of binary + that micrograd and PyTorch build (4N nodes)."""
+    va = [Value(v) for v in a]
+    vb = [Value(v) for v in b]
+    total = va[0] * vb[0]
+    for ai, bi in zip(va[1:], vb[1:]):
+        total = total + ai * bi
+    return va, vb, total
+
+
+class Microgradnet:
+    """The graph engine: MLP, losses and SGD exactly as a user writes them."""
+
+    name = "microgradnet"
+
+    def w1(self, problem: W1Problem) -> Stepper:
+        mlp = _mlp(problem)
+        return _stepper(mlp, problem.lr, lambda: _w1_loss(mlp, problem, problem.x))
+
+    def w2(self, problem: W2Problem) -> Stepper:
+        mlp = _mlp(problem)
+        return _stepper(mlp, problem.lr, lambda: _w2_loss(mlp, problem, problem.points, problem.labels))
+
+    def w3(self, n: int) -> Phases:
+        def backward(handle: object) -> None:
+            cast(tuple[Value, Value], handle)[1].backward()
+
+        def result(handle: object) -> Result:
+            x, y = cast(tuple[Value, Value], handle)
+            return Result(y.data, [x.grad])
+
+        return Phases(lambda: _chain(n), backward, result)
+
+    def w4(self, a: list[float], b: list[float]) -> Phases:
+        def backward(handle: object) -> None:
+            cast(tuple[list[Value], list[Value], Value], handle)[2].backward()
+
+        def result(handle: object) -> Result:
+            va, vb, total = cast(tuple[list[Value], list[Value], Value], handle)
+            return Result(total.data, [v.grad for v in va + vb])
+
+        return Phases(lambda: _dot(a, b), backward, result)
+
+
+def _compiled_stepper(compiled: CompiledGraph, inputs: list[float], params: list[float], lr: float) -> Stepper:
+    function = compiled.function
+    initial = list(params)
+
+    def gradients() -> Result:
+        value, grads = compiled(inputs, initial)
+        return Result(value, grads)
+
+    def step() -> None:
+        nonlocal params
+        _, grads = function(inputs, params)
+        params = [p - lr * g for p, g in zip(params, grads)]
+
+    return Stepper(gradients, step)
+
+
+class Compiled:
+    """microgradnet's compiled mode: the loss graph traced once into straight-line Python."""
+
+    name = "compiled"
+
+    def w1(self, problem: W1Problem) -> Stepper:
+        mlp = _mlp(problem)
+        x = mlp.inputs(problem.x)
+        compiled = compile_graph(_w1_loss(mlp, problem, x), x, mlp.parameters())
+        return _compiled_stepper(compiled, list(problem.x), problem.net.flat(), problem.lr)
+
+    def w2(self, problem: W2Problem) -> Stepper:
+        mlp = _mlp(problem)
+        points = [[Value(v, f"x[{n},{i}]") for i, v in enumerate(p)] for n, p in enumerate(problem.points)]
+        labels = [Value(y, f"y[{n}]") for n, y in enumerate(problem.labels)]
+        inputs = [v for p in points for v in p] + labels
+        loss = _w2_loss(mlp, problem, points, labels)
+        compiled = compile_graph(loss, inputs, mlp.parameters())
+        return _compiled_stepper(compiled, [v.data for v in inputs], problem.net.flat(), problem.lr)
+
+    def w3(self, n: int) -> None:
+        return None
+
+    def w4(self, a: list[float], b: list[float]) -> None:
+        return None
