@@ -14,25 +14,33 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from numbers import Real
-from typing import Literal, Union, overload
+from typing import Literal, overload
 
 from microgradnet.engine import Number, Operand, Value, local_derivatives, vsum
 from microgradnet.graph import topological_order
 
-__all__ = ["gradients", "grad", "hessian", "hessian_at", "hvp"]
+__all__ = ["grad", "gradients", "hessian", "hessian_at", "hvp"]
 
-Scalar = Union[Value, float]
+Scalar = Value | float
 
 
 @overload
-def gradients(output: Value, inputs: Sequence[Value], *, create_graph: Literal[False] = ...) -> list[float]: ...
+def gradients(
+    output: Value, inputs: Sequence[Value], *, create_graph: Literal[False] = ...
+) -> list[float]: ...
 @overload
-def gradients(output: Value, inputs: Sequence[Value], *, create_graph: Literal[True]) -> list[Value]: ...
+def gradients(
+    output: Value, inputs: Sequence[Value], *, create_graph: Literal[True]
+) -> list[Value]: ...
 @overload
-def gradients(output: Value, inputs: Sequence[Value], *, create_graph: bool) -> list[Value] | list[float]: ...
+def gradients(
+    output: Value, inputs: Sequence[Value], *, create_graph: bool
+) -> list[Value] | list[float]: ...
 
 
-def gradients(output: Value, inputs: Sequence[Value], *, create_graph: bool = False) -> list[Value] | list[float]:
+def gradients(
+    output: Value, inputs: Sequence[Value], *, create_graph: bool = False
+) -> list[Value] | list[float]:
     """∂output/∂input for each input, without touching any ``.grad``.
 
     With ``create_graph=False`` the results are floats. With ``create_graph=True`` they are Values
@@ -59,13 +67,19 @@ def gradients(output: Value, inputs: Sequence[Value], *, create_graph: bool = Fa
 
 def _check_values(output: object, inputs: Sequence[object]) -> None:
     if not isinstance(output, Value):
-        raise TypeError(f"gradients: output must be a Value, got {type(output).__name__} ({output!r})")
+        raise TypeError(
+            f"gradients: output must be a Value, got {type(output).__name__} ({output!r})"
+        )
     for i, x in enumerate(inputs):
         if not isinstance(x, Value):
-            raise TypeError(f"gradients: inputs[{i}] must be a Value, got {type(x).__name__} ({x!r})")
+            raise TypeError(
+                f"gradients: inputs[{i}] must be a Value, got {type(x).__name__} ({x!r})"
+            )
 
 
-def _differentiable_gradients(output: Value, order: list[Value], inputs: Sequence[Value]) -> list[Value]:
+def _differentiable_gradients(
+    output: Value, order: list[Value], inputs: Sequence[Value]
+) -> list[Value]:
     """The backward pass as a graph: G[parent] += ∂node/∂parent · G[node], output to inputs."""
     vgrads: dict[Value, Value] = {output: Value(1.0)}
     for node in reversed(order):
@@ -97,7 +111,9 @@ def _chain(derivative: Operand, upstream: Value) -> Value | None:
 def _as_values(args: Sequence[Operand]) -> tuple[list[Value], bool]:
     """Wrap plain numbers as fresh leaves; report whether the caller passed Values (keep graphs)."""
     passed_values = any(isinstance(a, Value) for a in args)
-    return [a if isinstance(a, Value) else Value(a, f"arg{i}") for i, a in enumerate(args)], passed_values
+    return [
+        a if isinstance(a, Value) else Value(a, f"arg{i}") for i, a in enumerate(args)
+    ], passed_values
 
 
 def _argnum_list(argnums: int | Sequence[int]) -> list[int]:
@@ -120,7 +136,9 @@ def _as_output(output: object) -> Value:
     )
 
 
-def grad(f: Callable[..., Value], argnums: int | Sequence[int] = 0) -> Callable[..., Scalar | list[Scalar]]:
+def grad(
+    f: Callable[..., Value], argnums: int | Sequence[int] = 0
+) -> Callable[..., Scalar | list[Scalar]]:
     """The function computing ∂f/∂args[argnums] (JAX style); ``grad(grad(f))`` works.
 
     Called with plain numbers it returns floats; called with Values (as inside another ``grad``)
@@ -138,7 +156,9 @@ def grad(f: Callable[..., Value], argnums: int | Sequence[int] = 0) -> Callable[
     def gradient_of_f(*args: Operand) -> Scalar | list[Scalar]:
         bad = [i for i in indices if not -len(args) <= i < len(args)]
         if bad:
-            raise ValueError(f"grad: argnums {bad[0]} is out of range for {len(args)} positional argument(s)")
+            raise ValueError(
+                f"grad: argnums {bad[0]} is out of range for {len(args)} positional argument(s)"
+            )
         values, keep_graph = _as_values(args)
         output = _as_output(f(*values))
         result = gradients(output, [values[i] for i in indices], create_graph=keep_graph)
@@ -174,7 +194,9 @@ def hvp(output: Value, inputs: Sequence[Value], vector: Sequence[float]) -> list
         ValueError: ``vector`` does not have one number per input.
     """
     if len(vector) != len(inputs):
-        raise ValueError(f"hvp: expected a vector of {len(inputs)} numbers (one per input), got {len(vector)}")
+        raise ValueError(
+            f"hvp: expected a vector of {len(inputs)} numbers (one per input), got {len(vector)}"
+        )
     if not inputs:
         return []
     first = gradients(output, inputs, create_graph=True)
