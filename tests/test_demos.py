@@ -1,0 +1,106 @@
+"""Every demo runs in its fast mode as a user would run it, and its pictures are real images.
+
+Each demo is started with ``sys.executable demos/NAME.py --fast --out TMP`` in a subprocess, so
+the test sees exactly what a user sees: exit status, printed text and the files written. The
+notebook ``demos/tour.ipynb`` is executed top to bottom in a fresh kernel with nbclient.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import struct
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+DEMOS = Path(__file__).resolve().parent.parent / "demos"
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def run_demo(name: str, out: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    return subprocess.run(
+        [sys.executable, str(DEMOS / f"{name}.py"), "--fast", "--out", str(out), *args],
+        capture_output=True, text=True, encoding="utf-8", env=env, timeout=120, check=False,
+    )
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    """(width, height) from the IHDR chunk, after checking the PNG signature."""
+    data = path.read_bytes()
+    assert data[:8] == PNG_SIGNATURE, f"{path} is not a PNG"
+    assert data[12:16] == b"IHDR", f"{path} has no IHDR chunk first"
+    width, height = struct.unpack(">II", data[16:24])
+    return width, height
+
+
+def svg_text(path: Path) -> str:
+    """The SVG's text after checking it parses as XML with an <svg> root."""
+    text = path.read_text(encoding="utf-8")
+    root = ET.fromstring(text)
+    assert root.tag.endswith("svg"), f"{path}: root element is {root.tag}"
+    return text
+
+
+def test_train_classifier_fast(tmp_path: Path) -> None:
+    result = run_demo("train_classifier", tmp_path)
+    assert result.returncode == 0, result.stderr
+    match = re.search(r"training accuracy (\d+\.\d)%", result.stdout)
+    assert match is not None, result.stdout
+    assert float(match.group(1)) >= 85.0  # the fast mode's own target; the full mode's is 95 %
+    # The progress bar (not a terminal here): one line per tenth of the run, the last at the end.
+    assert re.search(r"epoch 40/40 \[#{24}\] loss \d\.\d{4}  acc +\d+\.\d%", result.stderr)
+    assert png_size(tmp_path / "moons.png") == (2000, 1000)  # 1000×500 SVG at scale 2
+    svg = svg_text(tmp_path / "moons.svg")
+    assert "Decision boundary" in svg and "Training loss" in svg
+    assert svg.count("<circle") == 100  # every training point is drawn
+    assert "<polyline" in svg  # the loss curve
+    assert "stroke=\"#222\"" in svg  # at least one segment of the p = 0.5 boundary
+
+
+def test_autograd_internals(tmp_path: Path) -> None:
+    result = run_demo("autograd_internals", tmp_path)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    # Topological order: inputs first, L last, v·v stored as two operand occurrences.
+    assert re.search(r"^4 +s +\* +v, v ", out, re.MULTILINE)
+    assert re.search(r"^5 +L +tanh ", out, re.MULTILINE)
+    # The replay marks both accumulations: v (used twice by s) and x (used by u and by v).
+    assert re.search(r"v\.grad \+= .*accumulates", out)
+    assert re.search(r"x\.grad \+= .*accumulates", out)
+    assert out.count("agree") == 6 and "DIFFER" not in out
+    before = svg_text(tmp_path / "internals-before.svg")
+    after = svg_text(tmp_path / "internals-after.svg")
+    assert "tanh" in before and "grad" not in before
+    assert "grad 0.3899" in after  # ∂L/∂x = (1 − tanh²(0.16))·2(−0.4)·(−0.5)
+    width, height = png_size(tmp_path / "internals-after.png")
+    assert width > 300 and height > 50
+
+
+def test_gradcheck_demo(tmp_path: Path) -> None:
+    result = run_demo("gradcheck_demo", tmp_path)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert re.search(r"correct cube at x = 1\.7 +passes", out)
+    assert re.search(r"buggy cube at x = 1\.7 +FAILS: gradient for input 0: analytical 5\.1, numerical 8\.66", out)
+    assert re.search(r"buggy cube at x = 1 .* passes", out)  # where 3x = 3x², the bug hides
+    assert re.search(r"f\(x, y\).* FAILS: gradient for input 0", out)
+    assert "cube" in svg_text(tmp_path / "gradcheck-graph.svg")
+
+
+def test_demo_never_overwrites_unasked(tmp_path: Path) -> None:
+    first = run_demo("autograd_internals", tmp_path)
+    assert first.returncode == 0, first.stderr
+    target = tmp_path / "internals-before.svg"
+    target.write_text("mine", encoding="utf-8")
+    again = run_demo("autograd_internals", tmp_path)
+    assert again.returncode == 2
+    assert "already exist" in again.stderr and "--overwrite" in again.stderr
+    assert target.read_text(encoding="utf-8") == "mine"
+    forced = run_demo("autograd_internals", tmp_path, "--overwrite")
+    assert forced.returncode == 0, forced.stderr
+    assert "tanh" in svg_text(target)
