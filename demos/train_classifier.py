@@ -171,26 +171,32 @@ def figure(mlp: MLP, scaler: Scaler, points: list[tuple[float, float]], labels: 
 
 
 # ---- the demo ------------------------------------------------------------------------------
-def main(argv: Sequence[str] | None = None) -> int:
-    p = _common.parser(__doc__.splitlines()[0] if __doc__ else "")
-    p.add_argument("--seed", type=int, default=0, help="seed for the data and the initial weights")
-    args = p.parse_args(argv)
-    s = FAST if args.fast else FULL
-    out = _common.Outputs(args.out, OUTPUTS, overwrite=args.overwrite)
+@dataclass(frozen=True)
+class Run:
+    """A trained network and everything needed to draw it."""
 
-    rng = random.Random(args.seed)
+    mlp: MLP
+    scaler: Scaler
+    points: list[tuple[float, float]]
+    labels: list[int]
+    losses: list[float]  # mean loss of each epoch
+    accuracy: float  # on the training data, after the last epoch
+    seconds: float
+
+    def figure(self, grid: int) -> str:
+        return figure(self.mlp, self.scaler, self.points, self.labels, self.losses, self.accuracy, grid)
+
+
+def train(s: Settings, seed: int = 0, stream: TextIO = sys.stderr) -> Run:
+    """Make the data, build the network and train it, with a progress bar on ``stream``."""
+    rng = random.Random(seed)
     points, labels = two_moons(s.samples, s.noise, rng)
     scaler = Scaler.fit(points)
     xs = [scaler(x, y) for x, y in points]
-    sizes = [2, *s.hidden, 1]
     activations = ["tanh"] * len(s.hidden) + ["sigmoid"]
-    mlp = MLP(2, [*s.hidden, 1], activations, rng=random.Random(args.seed + 1))
-    print(f"two moons: {s.samples} points, noise {s.noise}; network {'-'.join(map(str, sizes))} "
-          f"({', '.join(activations)}), {len(mlp.parameters())} parameters")
-    print(f"training {s.epochs} epochs, batches of {s.batch}, learning rate {s.lr} decaying to {s.lr / 10:g}")
-
+    mlp = MLP(2, [*s.hidden, 1], activations, rng=random.Random(seed + 1))
     opt = SGD(mlp.parameters(), s.lr)
-    bar = ProgressBar(s.epochs)
+    bar = ProgressBar(s.epochs, stream)
     start = time.perf_counter()
     losses = []
     for epoch in range(1, s.epochs + 1):
@@ -198,10 +204,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         losses.append(train_epoch(mlp, opt, xs, labels, s.batch, rng, bar, epoch))
     bar.close()
     seconds = time.perf_counter() - start
+    return Run(mlp, scaler, points, labels, losses, accuracy(mlp, xs, labels), seconds)
 
-    acc = accuracy(mlp, xs, labels)
-    print(f"trained in {seconds:.1f}s; final loss {losses[-1]:.4f}; training accuracy {100 * acc:.1f}%")
-    svg = figure(mlp, scaler, points, labels, losses, acc, s.grid)
+
+def main(argv: Sequence[str] | None = None) -> int:
+    p = _common.parser(__doc__.splitlines()[0] if __doc__ else "")
+    p.add_argument("--seed", type=int, default=0, help="seed for the data and the initial weights")
+    args = p.parse_args(argv)
+    s = FAST if args.fast else FULL
+    out = _common.Outputs(args.out, OUTPUTS, overwrite=args.overwrite)
+
+    sizes = "-".join(map(str, [2, *s.hidden, 1]))
+    print(f"two moons: {s.samples} points, noise {s.noise}; network {sizes} "
+          f"(tanh hidden layers, sigmoid output), binary cross-entropy")
+    print(f"training {s.epochs} epochs, batches of {s.batch}, learning rate {s.lr} decaying to {s.lr / 10:g}")
+    run = train(s, args.seed)
+    acc = run.accuracy
+    print(f"trained in {run.seconds:.1f}s; final loss {run.losses[-1]:.4f}; training accuracy {100 * acc:.1f}%")
+    svg = run.figure(s.grid)
     out.write_text("moons.svg", svg)
     out.write_bytes("moons.png", _plot.svg_to_png(svg))
     print(out.summary())
