@@ -15,7 +15,8 @@ import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-import pytest
+import nbclient
+import nbformat
 
 DEMOS = Path(__file__).resolve().parent.parent / "demos"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -104,3 +105,20 @@ def test_demo_never_overwrites_unasked(tmp_path: Path) -> None:
     forced = run_demo("autograd_internals", tmp_path, "--overwrite")
     assert forced.returncode == 0, forced.stderr
     assert "tanh" in svg_text(target)
+
+
+def test_tour_notebook_runs_top_to_bottom() -> None:
+    """demos/tour.ipynb executes in a fresh kernel, from its own folder, with no cell failing."""
+    notebook = nbformat.read(DEMOS / "tour.ipynb", as_version=4)
+    client = nbclient.NotebookClient(
+        notebook, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(DEMOS)}}
+    )
+    client.execute()  # raises CellExecutionError naming the first cell that fails
+    outputs = [output for cell in notebook.cells if cell.cell_type == "code" for output in cell.outputs]
+    assert not [output for output in outputs if output.output_type == "error"]
+    svgs = [output.data["image/svg+xml"] for output in outputs if "image/svg+xml" in output.get("data", {})]
+    assert len(svgs) >= 3  # graphs before and after backward, and the classifier's picture
+    assert any("tanh" in svg and "grad 0.3899" in svg for svg in svgs)
+    assert any("Decision boundary" in svg for svg in svgs)
+    printed = "".join(output.get("text", "") for output in outputs)
+    assert "FAILS: gradient for input 0" in printed and "accumulates" in printed
