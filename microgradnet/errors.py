@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["AnomalyError", "GradcheckError", "ShapeError"]
+__all__ = ["AnomalyError", "GradcheckError", "RenderError", "ShapeError"]
 
 
 class AnomalyError(ArithmeticError):
@@ -11,6 +11,10 @@ class AnomalyError(ArithmeticError):
 
 class GradcheckError(RuntimeError):
     """Raised by ``gradcheck`` when an analytical gradient disagrees with central differences."""
+
+
+class RenderError(RuntimeError):
+    """A graph could not be drawn or written; the one-line message says what is wrong and what to do."""
 
 
 class ShapeError(ValueError):

@@ -12,11 +12,12 @@ from pathlib import Path
 import pytest
 
 from microgradnet import _render_backend
+from microgradnet._render_backend import Route
 from microgradnet.engine import Value
+from microgradnet.errors import RenderError
 from microgradnet.losses import half_squared_error
 from microgradnet.nn import MLP
 from microgradnet.render import (
-    RenderError,
     computation_graph,
     network_diagram,
     network_values,
@@ -87,7 +88,9 @@ def check_snapshot(name: str, source: str) -> None:
     if os.environ.get("UPDATE_SNAPSHOTS") == "1":
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(source, encoding="utf-8")
-    assert source == path.read_text(encoding="utf-8"), f"{name} changed; UPDATE_SNAPSHOTS=1 if intended"
+    assert source == path.read_text(encoding="utf-8"), (
+        f"{name} changed; UPDATE_SNAPSHOTS=1 if intended"
+    )
 
 
 # ---- DOT snapshots of the seed networks ------------------------------------------------------
@@ -172,14 +175,16 @@ def test_mlp_clusters_group_each_neuron() -> None:
     assert "W1[0,0]" not in body and "x[0]" not in body
 
 
-def test_escaping_in_dot_and_in_rendered_svg(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PATH", "")
+@pytest.mark.parametrize(
+    "route", ["embedded", pytest.param("dot", marks=[pytest.mark.dot, needs_dot])]
+)
+def test_labels_render_literally(route: Route) -> None:
     value = Value(1.0, NASTY).exp()
-    texts = svg_texts(to_svg(computation_graph(value)))
+    texts = svg_texts(to_svg(computation_graph(value), route=route))
     assert NASTY in texts
     mlp = MLP.from_weights([[[0.5]]], None, "sigmoid")
     notation = {"x[0]": "<b>x</b>", "W1[0,0]": NASTY}
-    texts = svg_texts(to_svg(network_diagram(mlp, notation=notation)))
+    texts = svg_texts(to_svg(network_diagram(mlp, notation=notation), route=route))
     assert "<b>x</b>" in texts
     assert f"{NASTY} = 0.5" in texts
 
