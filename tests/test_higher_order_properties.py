@@ -11,12 +11,13 @@ Tolerances (float64, u ≈ 1.1e-16):
     differ by rounding only — a few ulps of the largest intermediate (≤ ~1e3 here). We allow
     rel 1e-9 with abs 1e-12 for results near zero after cancellation (e.g. σ'' at σ ≈ ½).
   * autograd vs central differences of the gradient g with step ε = 1e-5: truncation ≈ ε²/6·|g‴|
-    and rounding ≈ u·|g|/ε ≈ 1e-11·|g|. Intermediates are kept within ±10 (see ``run``), so
-    |g| ≲ 1e3 and rounding stays near 1e-8; truncation dominates where the curvature changes
-    fast. Measured over 3,000 random programs: worst relative error 1.9e-7, worst absolute error
-    8e-6 (on an entry of 69). We allow abs 1e-6 + rel 1e-5: fifty times the worst case seen,
-    and still 1e5 times tighter than a factor-of-two bug. (ε = 1e-6 is worse here: rounding
-    reaches 3e-7 absolute on entries that are exactly 0; ε = 1e-4 gives 1e-4 relative.)
+    and rounding ≈ u·|g|/ε ≈ 1e-11·|g| per evaluation. The shared strategies keep every
+    intermediate within ±10 and 0.25 away from poles, so both stay far below 1e-7. Measured over
+    3,000 random programs and 1,000 random networks: worst absolute error 1.5e-7 (on an entry of
+    86), worst relative error 1.2e-7 (on an entry of 0.018, i.e. 2e-9 absolute). We allow
+    abs 1e-7 + rel 1e-6, at least twenty times every error seen and a million times tighter than
+    a factor-of-two bug. (ε = 1e-6 trades truncation for rounding: about 3e-7 absolute on
+    entries that are exactly 0.)
 """
 
 from __future__ import annotations
@@ -28,25 +29,30 @@ from dataclasses import dataclass
 import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
-from strategies import moderate, unit
-
-from microgradnet import (
-    MLP,
-    Value,
-    grad,
-    gradgradcheck,
-    gradients,
-    half_squared_error,
-    hessian,
-    hvp,
-    vsum,
+from strategies import (
+    SEED_000,
+    SEED_000_CROSS_ENTROPY,
+    SEED_004,
+    SEED_BATCH,
+    NetCase,
+    Program,
+    Step,
+    moderate,
+    net_cases,
+    network_loss,
+    program_output,
+    programs,
+    seed_program,
+    unit,
 )
+
+from microgradnet import MLP, Value, grad, gradgradcheck, gradients, hessian, hvp, vsum
 from microgradnet.functional import hessian_at
 
 CLOSED_FORM = {"rel": 1e-9, "abs": 1e-12}
 EPS = 1e-5
-FD_ATOL = 1e-6
-FD_RTOL = 1e-5
+FD_ATOL = 1e-7
+FD_RTOL = 1e-6
 
 
 def _sigmoid(x: float) -> float:
@@ -167,102 +173,9 @@ def test_hessian_of_value_power(a: float, b: float) -> None:
     assert h[1] == pytest.approx([mixed, a**b * math.log(a) ** 2], **CLOSED_FORM)
 
 
-# ---- random expression graphs over every op -----------------------------------------------------
-BINARY = ("+", "-", "*", "/", "**")
-UNARY = ("neg", "exp", "log", "tanh", "sigmoid", "relu", "softplus", "**k")
-EXPONENTS = (2.0, 3.0, -1.0, 0.5, 1.5, -2.0)
-
-
-@dataclass(frozen=True)
-class Step:
-    """One node of a random program: ``op`` applied to earlier nodes ``args`` (k: a constant power)."""
-
-    op: str
-    args: tuple[int, ...]
-    k: float = 0.0
-
-
-@st.composite
-def programs(draw: st.DrawFn) -> tuple[list[float], list[Step]]:
-    """A point and a straight-line program over it using every op (n-ary "+" as "vsum")."""
-    point = draw(st.lists(moderate, min_size=1, max_size=3), label="point")
-    steps: list[Step] = []
-    for s in range(draw(st.integers(1, 6))):
-        op = draw(st.sampled_from(("vsum",) + BINARY + UNARY))
-        arity = draw(st.integers(2, 4)) if op == "vsum" else 2 if op in BINARY else 1
-        args = tuple(draw(st.integers(0, len(point) + s - 1)) for _ in range(arity))
-        k = draw(st.sampled_from(EXPONENTS)) if op == "**k" else 0.0
-        steps.append(Step(op, args, k))
-    return point, steps
-
-
-def _is_safe(step: Step, v: Sequence[Value]) -> bool:
-    """Whether the op's operands at the base point are well inside its domain (with a margin)."""
-    a = v[step.args[0]].data
-    b = v[step.args[-1]].data
-    margins = {
-        "log": a >= 0.1,
-        "/": abs(b) >= 0.25,
-        "**": a >= 0.2,
-        "**k": a >= 0.2 or (step.k.is_integer() and abs(a) >= 0.2),
-        "relu": abs(a) >= 1e-2,
-        "exp": a <= 4.0,
-    }
-    return margins.get(step.op, True)
-
-
-def _apply(step: Step, v: Sequence[Value], a: Value) -> Value:
-    """The step's op with first operand ``a`` (its other operands taken from ``v``)."""
-    b = v[step.args[-1]]
-    if step.op == "vsum":
-        return vsum([a, *(v[i] for i in step.args[1:])])
-    binary = {"+": a.__add__, "-": a.__sub__, "*": a.__mul__, "/": a.__truediv__, "**": a.__pow__}
-    if step.op in binary:
-        return binary[step.op](b)
-    if step.op == "**k":
-        return a**step.k
-    return -a if step.op == "neg" else getattr(a, step.op)()  # type: ignore[no-any-return]
-
-
-def _repaired(step: Step, v: Sequence[Value]) -> Value:
-    """The same op with its operands moved into its domain by ops from the table (x² + 1, tanh)."""
-    a = v[step.args[0]]
-    if step.op == "/":
-        b = v[step.args[1]]
-        return a / (b * b + 1.0)
-    if step.op == "relu":
-        return (a + 0.5).relu()
-    if step.op == "exp":
-        return a.tanh().exp()
-    return _apply(step, v, a * a + 1.0)  # log, ** and **k on a base ≥ 1
-
-
-def run(
-    inputs: Sequence[Value], steps: Sequence[Step], plan: list[bool] | None = None
-) -> tuple[Value, list[bool]]:
-    """Evaluate the program; ``plan`` (decided once, at the base point) fixes each step's form.
-
-    Nodes larger than 10 in magnitude are squashed to 10·tanh(x/10) so that intermediates stay
-    moderate, keeping the finite-difference error estimate in the module docstring valid.
-    Following a plan, nothing is re-decided, so a perturbed point gets the very same graph.
-    """
-    v = list(inputs)
-    deciding = plan is None
-    plan = [] if plan is None else plan
-    for i, step in enumerate(steps):
-        direct = _is_safe(step, v) if deciding else plan[2 * i]
-        node = _apply(step, v, v[step.args[0]]) if direct else _repaired(step, v)
-        squash = abs(node.data) > 10.0 if deciding else plan[2 * i + 1]
-        if deciding:
-            plan += [direct, squash]
-        v.append((node * 0.1).tanh() * 10.0 if squash else node)
-    return vsum(v[len(inputs) :]), plan
-
-
-def program_function(point: list[float], steps: list[Step]) -> Callable[..., Value]:
-    """f(*xs) for the program, its structure frozen by the plan chosen at ``point``."""
-    _, plan = run([Value(x) for x in point], steps)
-    return lambda *xs: run(xs, steps, plan)[0]
+# ---- random expression graphs over every op (the shared ``programs`` strategy) ------------------
+def as_function(program: Program) -> Callable[..., Value]:
+    return lambda *xs: program_output(program, xs)
 
 
 def central_difference_hessian(
@@ -288,115 +201,124 @@ def assert_matrix_close(
         assert row == pytest.approx(want_row, rel=rel, abs=abs), f"row {i}"
 
 
-@given(programs())
-@example(
-    (
-        [0.5, -1.2],
-        [Step("vsum", (0, 1, 0)), Step("sigmoid", (2,)), Step("**", (3, 1)), Step("/", (4, 0))],
-    )
+def transpose(matrix: Sequence[Sequence[float]]) -> list[list[float]]:
+    return [list(column) for column in zip(*matrix)]
+
+
+SQUARE_OF_SIGMOID = Program(
+    (0.4, -1.1), (Step("mul", (0, 1)), Step("sigmoid", (2,)), Step("mul", (3, 3)))
 )
-def test_random_graph_hessian_matches_differences_of_the_float_gradient(
-    program: tuple[list[float], list[Step]],
-) -> None:
-    point, steps = program
-    f = program_function(point, steps)
-    xs = [Value(x) for x in point]
-    analytic = hessian_at(f(*xs), xs)
+POWERS_AT_ZERO = Program(
+    (0.0,), (Step("pow_k", (0,), 1.0), Step("pow_k", (0,), 0.0), Step("pow_k", (0,), 2.0))
+)
+VALUE_POWER = Program(
+    (1.7, 0.0), (Step("pow_value", (0, 1)), Step("log", (0,)), Step("mul", (2, 3)))
+)
+
+
+@given(programs())
+@example(seed_program(SEED_004))
+@example(seed_program(SEED_000))
+@example(SQUARE_OF_SIGMOID)
+@example(POWERS_AT_ZERO)
+@example(VALUE_POWER)
+def test_random_graph_hessian_matches_differences_of_the_float_gradient(program: Program) -> None:
+    f = as_function(program)
+    xs = [Value(x) for x in program.inputs]
     numeric = central_difference_hessian(lambda: f(*xs), xs)
-    assert_matrix_close(analytic, numeric, rel=FD_RTOL, abs=FD_ATOL)
+    assert_matrix_close(hessian_at(f(*xs), xs), numeric, rel=FD_RTOL, abs=FD_ATOL)
 
 
 @given(programs())
-def test_random_graph_passes_gradgradcheck(program: tuple[list[float], list[Step]]) -> None:
-    point, steps = program
-    assert gradgradcheck(program_function(point, steps), point, eps=EPS, atol=FD_ATOL, rtol=FD_RTOL)
+@example(VALUE_POWER)
+def test_random_graph_passes_gradgradcheck(program: Program) -> None:
+    f = as_function(program)
+    assert gradgradcheck(f, program.inputs, eps=EPS, atol=FD_ATOL, rtol=FD_RTOL)
 
 
 @given(programs())
+@example(POWERS_AT_ZERO)
 def test_random_graph_differentiable_gradient_has_the_float_gradient_values(
-    program: tuple[list[float], list[Step]],
+    program: Program,
 ) -> None:
     """The symbolic rules give the same first derivatives as the float rules (to rounding)."""
-    point, steps = program
-    f = program_function(point, steps)
-    xs = [Value(x) for x in point]
-    out = f(*xs)
+    xs = [Value(x) for x in program.inputs]
+    out = as_function(program)(*xs)
     as_values = [g.data for g in gradients(out, xs, create_graph=True)]
     assert as_values == pytest.approx(gradients(out, xs), rel=1e-12, abs=1e-15)
 
 
 @given(programs())
-def test_random_graph_hessian_is_symmetric(program: tuple[list[float], list[Step]]) -> None:
-    point, steps = program
-    xs = [Value(x) for x in point]
-    h = hessian_at(program_function(point, steps)(*xs), xs)
-    transposed = [list(column) for column in zip(*h)]
-    assert_matrix_close(h, transposed, rel=1e-12, abs=1e-13)  # two orders of the same sums
+def test_random_graph_hessian_is_symmetric(program: Program) -> None:
+    xs = [Value(x) for x in program.inputs]
+    h = hessian_at(as_function(program)(*xs), xs)
+    assert_matrix_close(h, transpose(h), rel=1e-12, abs=1e-13)  # two orders of the same sums
 
 
-# ---- the seed 2-2-1 networks --------------------------------------------------------------------
-# 000: no biases, x = (0.35, 0.7), t = 0.5.  004: x = (1, 0.5), t = 1.  Both sigmoid, L = ½(y − t)².
-SEED_000 = ([[[0.2, 0.2], [0.3, 0.3]], [[0.3, 0.9]]], None, [0.35, 0.7], 0.5)
-SEED_004 = ([[[0.2, -0.4], [0.7, 0.1]], [[0.3, -0.2]]], [[0.0, 0.0], [0.1]], [1.0, 0.5], 1.0)
-
-Network = tuple[list[list[list[float]]], list[list[float]] | None, list[float], float]
-
-
-@st.composite
-def networks_221(draw: st.DrawFn) -> Network:
-    weights = [
-        [[draw(moderate), draw(moderate)] for _ in range(2)],
-        [[draw(moderate), draw(moderate)]],
-    ]
-    biases = draw(st.none() | st.just([[draw(moderate), draw(moderate)], [draw(moderate)]]))
-    return weights, biases, [draw(moderate), draw(moderate)], draw(unit)
-
-
-def seed_loss(network: Network) -> tuple[MLP, Callable[[], Value]]:
-    weights, biases, x, t = network
-    mlp = MLP.from_weights(weights, biases)
-    return mlp, lambda: half_squared_error(mlp(x), t)
+# ---- networks: the seed 2-2-1 losses, and random networks, batches and losses -------------------
+def case_loss(case: NetCase) -> tuple[MLP, Callable[[], Value]]:
+    mlp = MLP.from_weights(case.weights, case.biases, case.activations)
+    return mlp, lambda: network_loss(mlp, case)
 
 
 def output_layer_weights(mlp: MLP) -> list[Value]:
     return list(mlp.layers[-1].neurons[0].weights)
 
 
-@given(networks_221())
+small_networks = net_cases(max_layers=2, max_width=3, max_batch=2)
+
+
+@given(small_networks)
 @example(SEED_000)
 @example(SEED_004)
-def test_221_hessian_is_symmetric_and_matches_differences(network: Network) -> None:
-    mlp, loss = seed_loss(network)
+@example(SEED_000_CROSS_ENTROPY)
+@example(SEED_BATCH)
+def test_network_hessian_is_symmetric_and_matches_differences(case: NetCase) -> None:
+    mlp, loss = case_loss(case)
     for params in (mlp.parameters(), output_layer_weights(mlp)):
         h = hessian_at(loss(), params)
-        assert_matrix_close(h, [list(c) for c in zip(*h)], rel=1e-12, abs=1e-15)
+        assert_matrix_close(h, transpose(h), rel=1e-12, abs=1e-15)
         assert_matrix_close(h, central_difference_hessian(loss, params), rel=FD_RTOL, abs=FD_ATOL)
 
 
-@given(networks_221())
+@st.composite
+def sigmoid_221_cases(draw: st.DrawFn) -> NetCase:
+    """A 2-2-1 sigmoid network with ½(y − t)², like both seed documents (biases or none)."""
+    w1 = [[draw(moderate), draw(moderate)] for _ in range(2)]
+    w2 = [[draw(moderate), draw(moderate)]]
+    biases = draw(st.none() | st.just([[draw(moderate), draw(moderate)], [draw(moderate)]]))
+    x, t = [draw(moderate), draw(moderate)], draw(unit)
+    return NetCase([w1, w2], biases, ["sigmoid", "sigmoid"], [x], [[t]], "squared_error")
+
+
+@given(sigmoid_221_cases())
 @example(SEED_000)
 @example(SEED_004)
-def test_221_output_layer_hessian_closed_form(network: Network) -> None:
-    """L = ½(σ(w·a + b) − t)²:  ∂²L/∂θᵢ∂θⱼ = aᵢaⱼ·[y′² + (y − t)·y″] for θ = (w, b) and a_b = 1,
+def test_221_output_layer_hessian_closed_form(case: NetCase) -> None:
+    """L = ½(σ(w·a + b) − t)²:  ∂²L/∂θᵢ∂θⱼ = aᵢaⱼ·[y′² + (y − t)·y″] for θ = (w, b) with a_b = 1,
     where y′ = y(1−y) and y″ = y′(1−2y)."""
-    mlp, loss = seed_loss(network)
+    mlp, loss = case_loss(case)
     output = mlp.layers[-1].neurons[0]
-    params = output.parameters()
-    trace = mlp.trace(network[2])
+    trace = mlp.trace(case.X[0])
     a = [v.data for v in trace.a[0]] + ([1.0] if output.bias is not None else [])
-    y, t = trace.output[0].data, network[3]
+    y, t = trace.output[0].data, case.T[0][0]
     dy = y * (1.0 - y)
     curvature = dy * dy + (y - t) * dy * (1.0 - 2.0 * y)
     expected = [[ai * aj * curvature for aj in a] for ai in a]
-    assert_matrix_close(hessian_at(loss(), params), expected, **CLOSED_FORM)
+    assert_matrix_close(hessian_at(loss(), output.parameters()), expected, **CLOSED_FORM)
 
 
-@given(networks_221(), st.lists(moderate, min_size=9, max_size=9))
-@example(SEED_004, [1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0])
-def test_221_hessian_vector_product_is_h_times_v(network: Network, v: list[float]) -> None:
-    mlp, loss = seed_loss(network)
+@given(small_networks, st.data())
+@example(SEED_004, None)
+def test_network_hessian_vector_product_is_h_times_v(
+    case: NetCase, data: st.DataObject | None
+) -> None:
+    mlp, loss = case_loss(case)
     params = mlp.parameters()
-    v = v[: len(params)]
+    if data is None:
+        v = [1.0] + [0.0] * (len(params) - 1)
+    else:
+        v = data.draw(st.lists(moderate, min_size=len(params), max_size=len(params)), label="v")
     h = hessian_at(loss(), params)
     expected = [math.fsum(hij * vj for hij, vj in zip(row, v)) for row in h]
     assert hvp(loss(), params, v) == pytest.approx(expected, rel=1e-10, abs=1e-14)
