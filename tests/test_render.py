@@ -351,3 +351,16 @@ def test_new_file_gets_normal_permissions(tmp_path: Path) -> None:
     umask = os.umask(0)
     os.umask(umask)
     assert (tmp_path / "g.dot").stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+# ---- notebook display ------------------------------------------------------------------
+def test_value_and_mlp_display_as_svg_in_notebooks() -> None:
+    mlp, loss, _ = seed_network(SEED_000)
+    loss_svg = loss._repr_svg_()
+    assert loss_svg is not None and "sigmoid" in svg_texts(loss_svg)
+    mlp_svg = mlp._repr_svg_()
+    assert mlp_svg is not None and "W2[0,1] = 0.9" in svg_texts(mlp_svg)
+    chain = Value(0.5, "x")
+    for _ in range(3000):
+        chain = chain.tanh()
+    assert chain._repr_svg_() is None  # too big to draw: Jupyter falls back to the text repr
