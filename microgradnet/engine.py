@@ -106,6 +106,15 @@ class Value:
         label = f", label={self.label!r}" if self.label else ""
         return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
 
+    def _repr_svg_(self) -> str | None:
+        """Jupyter shows a Value as its computation graph (the text repr if it cannot be drawn)."""
+        from microgradnet.render import RenderError, computation_graph, to_svg
+
+        try:
+            return to_svg(computation_graph(self))
+        except RenderError:
+            return None
+
     # ---- binary primitives --------------------------------------------------------------
     def __add__(self, other: Operand) -> Value:
         """a + b;  ∂/∂a = 1,  ∂/∂b = 1."""

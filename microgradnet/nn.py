@@ -276,3 +276,12 @@ class MLP:
     def __repr__(self) -> str:
         sizes = "-".join(str(s) for s in [self.n_inputs, *(len(l.neurons) for l in self.layers)])
         return f"MLP({sizes}, activations={self.activations})"
+
+    def _repr_svg_(self) -> str | None:
+        """Jupyter shows an MLP as its network diagram (the text repr if it cannot be drawn)."""
+        from microgradnet.render import RenderError, network_diagram, to_svg
+
+        try:
+            return to_svg(network_diagram(self))
+        except RenderError:
+            return None
