@@ -47,6 +47,26 @@ def svg_text(path: Path) -> str:
     return text
 
 
+def test_seed_walkthroughs(tmp_path: Path) -> None:
+    result = run_demo("seed_walkthroughs", tmp_path)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    for name in ("glickert", "manual-221"):
+        assert f"Seed example {name!r}" in out and f"What the checker finds in {name!r}" in out
+    # Glickert's printed numbers in its own notation, marked against the document.
+    assert "h₁ = σ(z_{h1}) = σ(0.210000) = 0.552308" in out
+    assert "δ_{h1} = ∂L/∂h₁·σ′(z_{h1}) = (0.011031)(0.247264) = 0.002728" in out
+    gaps = [float(g) for g in re.findall(r"largest \|hand − autograd\| = (\S+)", out)]
+    assert len(gaps) == 2 and all(gap <= 1e-12 for gap in gaps)  # same floats, same order: ~exact
+    network = svg_text(tmp_path / "seed-glickert-network.svg")
+    assert "w_{x1→h1}" in network and "δ_o" in network  # the document's notation on the diagram
+    graph = svg_text(tmp_path / "seed-manual-221-graph.svg")
+    assert "W1[0,0]" in graph and "sigmoid" in graph
+    for name in ("glickert", "manual-221"):
+        for kind in ("graph", "network"):
+            width, height = png_size(tmp_path / f"seed-{name}-{kind}.png")
+            assert width > 300 and height > 100
+
 def test_train_classifier_fast(tmp_path: Path) -> None:
     result = run_demo("train_classifier", tmp_path)
     assert result.returncode == 0, result.stderr
