@@ -51,8 +51,11 @@ def _product(values: Sequence[float]) -> float:
 
 
 _ACT: dict[str, Callable[[float], float]] = {
-    "sigmoid": numerics.sigmoid, "tanh": numerics.tanh, "relu": numerics.relu, "linear": lambda z: z,
-}  # fmt: skip
+    "sigmoid": numerics.sigmoid,
+    "tanh": numerics.tanh,
+    "relu": numerics.relu,
+    "linear": lambda z: z,
+}
 
 
 class Derivation:
@@ -90,6 +93,10 @@ class Derivation:
                 value = round(value, round_all)
             values[key] = value
         return values
+
+    def order(self) -> list[str]:
+        """Every key, each after the keys it is computed from."""
+        return _order(self.formulas)
 
     def ancestors(self, key: str) -> list[str]:
         """The quantities ``key`` is computed from, directly or not, nearest first."""
@@ -155,7 +162,9 @@ class Derivation:
                 terms = []
                 for i in range(len(layer.weights[j])):
                     source = _layer_input(l, i, suffix)
-                    self._add(f"term{l}[{j},{i}]{suffix}", (f"W{l}[{j},{i}]{suffix}", source), _product)
+                    self._add(
+                        f"term{l}[{j},{i}]{suffix}", (f"W{l}[{j},{i}]{suffix}", source), _product
+                    )
                     terms.append(f"term{l}[{j},{i}]{suffix}")
                 if layer.biases is not None:
                     terms.append(f"b{l}[{j}]{suffix}")
@@ -175,7 +184,9 @@ class Derivation:
             self.formulas[formula.key] = formula
         deps = [*self._outputs(suffix), *(f"t[{j}]" for j in range(len(self.example.targets)))]
         half = len(deps) // 2
-        self._add(f"error{suffix}", deps, lambda v: _sum([abs(y - t) for y, t in zip(v[:half], v[half:])]))
+        self._add(
+            f"error{suffix}", deps, lambda v: _sum([abs(y - t) for y, t in zip(v[:half], v[half:])])
+        )
 
     def _backward(self) -> None:
         layers = self.example.layers
@@ -188,7 +199,9 @@ class Derivation:
                     self.formulas[f"dL_da{l}[{j}]"] = _backprop_sum(l, j, layers[l].size)
                     self._add(f"delta{l}[{j}]", (f"dL_da{l}[{j}]", f"fprime{l}[{j}]"), _product)
                 for i in range(len(layer.weights[j])):
-                    self._add(f"dL_dW{l}[{j},{i}]", (f"delta{l}[{j}]", _layer_input(l, i)), _product)
+                    self._add(
+                        f"dL_dW{l}[{j},{i}]", (f"delta{l}[{j}]", _layer_input(l, i)), _product
+                    )
                 if layer.biases is not None:
                     self._add(f"dL_db{l}[{j}]", (f"delta{l}[{j}]",), lambda v: v[0])
 
@@ -217,14 +230,23 @@ class Derivation:
     def _reductions(self) -> None:
         for name in ("L", "error"):
             self._add(f"{name}_reduction", (name, f"{name}_new"), lambda v: v[0] - v[1])
-            self._add(f"{name}_reduction_pct", (name, f"{name}_new"),
-                      lambda v: numerics.div(100.0 * (v[0] - v[1]), v[0]))  # fmt: skip
+            self._add(
+                f"{name}_reduction_pct",
+                (name, f"{name}_new"),
+                lambda v: numerics.div(100.0 * (v[0] - v[1]), v[0]),
+            )
 
 
 def _backprop_sum(l: int, j: int, next_size: int, suffix: str = "") -> Formula:
     """∂L/∂a⁽ˡ⁾ⱼ = Σₖ W⁽ˡ⁺¹⁾ₖⱼ δ⁽ˡ⁺¹⁾ₖ (``suffix="_new"``: with the already-updated weights)."""
-    deps = [d for k in range(next_size) for d in (f"W{l + 1}[{k},{j}]{suffix}", f"delta{l + 1}[{k}]")]
-    return Formula(f"dL_da{l}[{j}]", tuple(deps), lambda v: _sum([v[2 * k] * v[2 * k + 1] for k in range(next_size)]))
+    deps = [
+        d for k in range(next_size) for d in (f"W{l + 1}[{k},{j}]{suffix}", f"delta{l + 1}[{k}]")
+    ]
+    return Formula(
+        f"dL_da{l}[{j}]",
+        tuple(deps),
+        lambda v: _sum([v[2 * k] * v[2 * k + 1] for k in range(next_size)]),
+    )
 
 
 def _layer_input(l: int, i: int, suffix: str = "") -> str:
@@ -244,7 +266,9 @@ def _rounded(fn: Fn, k: int) -> Fn:
     return lambda v: round(fn(v), k)
 
 
-def loss_formulas(derivation: Derivation, loss: str, *, suffix: str = "", backward: bool = True) -> list[Formula]:
+def loss_formulas(
+    derivation: Derivation, loss: str, *, suffix: str = "", backward: bool = True
+) -> list[Formula]:
     """L, and (with ``backward``) ∂L/∂y and the output δ, for ``loss`` in squared_error, mse, cross_entropy."""
     ex = derivation.example
     n_layers, n_out = len(ex.layers), ex.layers[-1].size
@@ -253,18 +277,36 @@ def loss_formulas(derivation: Derivation, loss: str, *, suffix: str = "", backwa
     formulas = []
     if loss == "cross_entropy":
         # L = Σ softplus(z) − t·z  (= −[t ln y + (1 − t) ln(1 − y)] for y = σ(z))
-        formulas.append(Formula(f"L{suffix}", (*zs, *ts), lambda v: _sum(
-            [numerics.softplus(z) - t * z for z, t in zip(v[:n_out], v[n_out:])])))
+        formulas.append(
+            Formula(
+                f"L{suffix}",
+                (*zs, *ts),
+                lambda v: _sum(
+                    [numerics.softplus(z) - t * z for z, t in zip(v[:n_out], v[n_out:])]
+                ),
+            )
+        )
     else:
         scale = 0.5 if loss == "squared_error" else 1.0 / n_out
-        formulas.append(Formula(f"L{suffix}", (*ys, *ts), lambda v: _sum(
-            [scale * (y - t) ** 2 for y, t in zip(v[:n_out], v[n_out:])])))
+        formulas.append(
+            Formula(
+                f"L{suffix}",
+                (*ys, *ts),
+                lambda v: _sum([scale * (y - t) ** 2 for y, t in zip(v[:n_out], v[n_out:])]),
+            )
+        )
     if not backward:
         return formulas
     for j in range(n_out):
         y, t, dy, fp = ys[j], ts[j], f"dL_da{n_layers}[{j}]", f"fprime{n_layers}[{j}]"
         if loss == "cross_entropy":
-            formulas.append(Formula(dy, (y, t), lambda v: numerics.div(-v[1], v[0]) + numerics.div(1.0 - v[1], 1.0 - v[0])))
+            formulas.append(
+                Formula(
+                    dy,
+                    (y, t),
+                    lambda v: numerics.div(-v[1], v[0]) + numerics.div(1.0 - v[1], 1.0 - v[0]),
+                )
+            )
             formulas.append(Formula(f"delta{n_layers}[{j}]", (y, t), lambda v: v[0] - v[1]))
         else:
             factor = 1.0 if loss == "squared_error" else 2.0 / n_out
@@ -309,8 +351,12 @@ class Slip:
 
 def slips(derivation: Derivation, places: int) -> list[Slip]:
     """The mistakes to try on a number printed with ``places`` decimals, most specific first."""
-    found = [*_delta_slips(derivation), *_half_slips(derivation), _sign_slip(derivation),
-             *_updated_weight_slips(derivation)]  # fmt: skip
+    found = [
+        *_delta_slips(derivation),
+        *_half_slips(derivation),
+        _sign_slip(derivation),
+        *_updated_weight_slips(derivation),
+    ]
     found += _rounding_slips(derivation, places)
     return [slip for slip in found if slip.formulas or slip.round_all is not None]
 
@@ -322,19 +368,36 @@ def _delta_slips(d: Derivation) -> list[Slip]:
     deltas = [f"delta{n_layers}[{j}]" for j in range(n_out)]
     derivative = {"sigmoid": "σ′(z)"}.get(ex.layers[-1].activation, "f′(z)")
     if ex.loss == "cross_entropy":
-        added = tuple(Formula(deltas[j], (ys[j], ts[j], f"fprime{n_layers}[{j}]"),
-                              lambda v: (v[0] - v[1]) * v[2]) for j in range(n_out))  # fmt: skip
-        flipped = tuple(Formula(deltas[j], (ys[j], ts[j]), lambda v: v[1] - v[0]) for j in range(n_out))
+        added = tuple(
+            Formula(
+                deltas[j], (ys[j], ts[j], f"fprime{n_layers}[{j}]"), lambda v: (v[0] - v[1]) * v[2]
+            )
+            for j in range(n_out)
+        )
+        flipped = tuple(
+            Formula(deltas[j], (ys[j], ts[j]), lambda v: v[1] - v[0]) for j in range(n_out)
+        )
         return [
-            Slip("derivative_added", f"output delta with an extra {derivative}: the squared-error form "
-                 f"(y − t)·{derivative} used with cross-entropy, whose δ is y − t", added),
+            Slip(
+                "derivative_added",
+                f"output delta with an extra {derivative}: the squared-error form "
+                f"(y − t)·{derivative} used with cross-entropy, whose δ is y − t",
+                added,
+            ),
             Slip("error_sign", "sign of the error: t − y used instead of y − t", flipped),
         ]
     dropped = tuple(Formula(deltas[j], (ys[j], ts[j]), lambda v: v[0] - v[1]) for j in range(n_out))
-    flipped = tuple(Formula(f"dL_da{n_layers}[{j}]", (ys[j], ts[j]), lambda v: v[1] - v[0]) for j in range(n_out))
+    flipped = tuple(
+        Formula(f"dL_da{n_layers}[{j}]", (ys[j], ts[j]), lambda v: v[1] - v[0])
+        for j in range(n_out)
+    )
     return [
-        Slip("derivative_dropped", f"output delta without the activation derivative: y − t (the "
-             f"cross-entropy form) used instead of (y − t)·{derivative}", dropped),
+        Slip(
+            "derivative_dropped",
+            f"output delta without the activation derivative: y − t (the "
+            f"cross-entropy form) used instead of (y − t)·{derivative}",
+            dropped,
+        ),
         Slip("error_sign", "sign of the error: t − y used instead of y − t", flipped),
     ]
 
@@ -343,12 +406,17 @@ def _half_slips(d: Derivation) -> list[Slip]:
     if d.example.loss != "squared_error":
         return []
     found = []
-    for name, scale, words in (("half_missing", 2.0, "missing ½ in the loss: L = Σ(y − t)²"),
-                               ("half_doubled", 0.5, "½ applied twice in the loss: L = ¼Σ(y − t)²")):  # fmt: skip
+    for name, scale, words in (
+        ("half_missing", 2.0, "missing ½ in the loss: L = Σ(y − t)²"),
+        ("half_doubled", 0.5, "½ applied twice in the loss: L = ¼Σ(y − t)²"),
+    ):
         values = tuple(_scaled(d.formulas[key], scale) for key in ("L", "L_new"))
         found.append(Slip(name, words, values))
         n_layers = len(d.example.layers)
-        grads = tuple(_scaled(d.formulas[f"dL_da{n_layers}[{j}]"], scale) for j in range(d.example.layers[-1].size))
+        grads = tuple(
+            _scaled(d.formulas[f"dL_da{n_layers}[{j}]"], scale)
+            for j in range(d.example.layers[-1].size)
+        )
         found.append(Slip(name, words + " and ∂L/∂y scaled to match", values + grads))
     return found
 
@@ -359,24 +427,39 @@ def _scaled(formula: Formula, scale: float) -> Formula:
 
 
 def _sign_slip(d: Derivation) -> Slip:
-    new = [f for f in d.formulas.values() if f.key.startswith(("W", "b")) and f.key.endswith("_new")]
-    return Slip("update_sign", "sign of the update: θ + η·∂L/∂θ instead of θ − η·∂L/∂θ",
-                tuple(Formula(f.key, f.deps, lambda v: v[0] + v[1]) for f in new))  # fmt: skip
+    new = [
+        f for f in d.formulas.values() if f.key.startswith(("W", "b")) and f.key.endswith("_new")
+    ]
+    return Slip(
+        "update_sign",
+        "sign of the update: θ + η·∂L/∂θ instead of θ − η·∂L/∂θ",
+        tuple(Formula(f.key, f.deps, lambda v: v[0] + v[1]) for f in new),
+    )
 
 
 def _updated_weight_slips(d: Derivation) -> list[Slip]:
     layers = d.example.layers
     replaced = tuple(
-        _backprop_sum(l, j, layers[l].size, "_new") for l in range(1, len(layers)) for j in range(layers[l - 1].size)
+        _backprop_sum(l, j, layers[l].size, "_new")
+        for l in range(1, len(layers))
+        for j in range(layers[l - 1].size)
     )
-    return [Slip("updated_weights", "hidden deltas computed with the already-updated weights of the "
-                 "layer above (W_new instead of W)", replaced)]  # fmt: skip
+    return [
+        Slip(
+            "updated_weights",
+            "hidden deltas computed with the already-updated weights of the "
+            "layer above (W_new instead of W)",
+            replaced,
+        )
+    ]
 
 
 def _rounding_slips(d: Derivation, places: int) -> list[Slip]:
     found = []
     for k in range(min(places, 9), 0, -1):
-        found.append(Slip("rounded", "every intermediate rounded and carried forward", (), k, "", k))
+        found.append(
+            Slip("rounded", "every intermediate rounded and carried forward", (), k, "", k)
+        )
     return found
 
 
@@ -389,7 +472,14 @@ def rounded_site_slips(d: Derivation, key: str, places: int) -> list[Slip]:
         formula = d.formulas[site]
         for k in range(min(places, 9), 0, -1):
             rounded = Formula(site, formula.deps, _rounded(formula.fn, k))
-            found.append(Slip("rounded", "an intermediate rounded and carried forward", (rounded,), None, site, k))
+            found.append(
+                Slip(
+                    "rounded",
+                    "an intermediate rounded and carried forward",
+                    (rounded,),
+                    None,
+                    site,
+                    k,
+                )
+            )
     return found
-
-

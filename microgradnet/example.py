@@ -74,8 +74,24 @@ ACTIVATION_NAMES = deltas.ACTIVATION_NAMES
 #: Names the prose of a document may give its loss (``mse``: the mean of (y − t)², no ½).
 STATED_LOSS_NAMES = ("squared_error", "mse", "cross_entropy")
 
-_TOP_KEYS = ("name", "title", "description", "source", "inputs", "targets", "loss", "learning_rate",
-             "steps", "places", "products", "seed", "layers", "notation", "published", "stated_loss")  # fmt: skip
+_TOP_KEYS = (
+    "name",
+    "title",
+    "description",
+    "source",
+    "inputs",
+    "targets",
+    "loss",
+    "learning_rate",
+    "steps",
+    "places",
+    "products",
+    "seed",
+    "layers",
+    "notation",
+    "published",
+    "stated_loss",
+)
 _LAYER_KEYS = ("size", "activation", "weights", "biases")
 _PRINTING_KEYS = ("value", "places", "where", "uses")
 #: How a product term is written: W·x (example 004) or x·W (example 000).
@@ -93,9 +109,14 @@ class ExampleError(ValueError):
     """
 
     def __init__(
-        self, file: str, reason: str, *, key: str | None = None, line: int | None = None,
+        self,
+        file: str,
+        reason: str,
+        *,
+        key: str | None = None,
+        line: int | None = None,
         column: int | None = None,
-    ) -> None:  # fmt: skip
+    ) -> None:
         self.file, self.reason, self.key, self.line, self.column = file, reason, key, line, column
         place = f"{file}:{line}:{column}" if line is not None else file
         super().__init__(f"{place}: {key}: {reason}" if key else f"{place}: {reason}")
@@ -124,6 +145,11 @@ class Printing:
     places: int
     where: str = ""
     uses: tuple[tuple[str, Printing], ...] = ()
+
+    def matches(self, value: float) -> bool:
+        """``value`` rounds to this printing: |printed − value| ≤ ½·10⁻ᵖ (plus float noise)."""
+        half_unit = 0.5 * 10.0**-self.places
+        return abs(self.value - value) <= half_unit * (1.0 + 1e-9) + 1e-15
 
 
 @dataclass(frozen=True)
@@ -261,17 +287,32 @@ class _Parser:
         targets = self.targets(self.required(data, "targets"), sizes[-1])
         loss = self.loss(data.get("loss", "squared_error"), activations[-1])
         products = self.products(data)
-        notation = Notation(self.notation(data.get("notation", {}), layers), sizes, activations,
-                            input_first=products == "input_first")  # fmt: skip
+        notation = Notation(
+            self.notation(data.get("notation", {}), layers),
+            sizes,
+            activations,
+            input_first=products == "input_first",
+        )
         published = self.published(data.get("published", {}), layers)
         name = self.text(data, "name", default_name)
         return Example(
-            name=name, description=self.text(data, "description", name), title=self.text(data, "title", ""),
-            source=self.text(data, "source", ""), file=self.file, inputs=tuple(inputs), targets=tuple(targets),
-            layers=tuple(layers), loss=loss, learning_rate=self.learning_rate(data),
-            steps=self.steps(data), places=self.places(data), products=products, notation=notation, published=published,
+            name=name,
+            description=self.text(data, "description", name),
+            title=self.text(data, "title", ""),
+            source=self.text(data, "source", ""),
+            file=self.file,
+            inputs=tuple(inputs),
+            targets=tuple(targets),
+            layers=tuple(layers),
+            loss=loss,
+            learning_rate=self.learning_rate(data),
+            steps=self.steps(data),
+            places=self.places(data),
+            products=products,
+            notation=notation,
+            published=published,
             stated_losses=self.stated_losses(data.get("stated_loss", [])),
-        )  # fmt: skip
+        )
 
     # -- scalars and containers --
 
@@ -280,11 +321,17 @@ class _Parser:
             raise self.fail(f"{path}{key}", "missing (required)")
         return data[key]
 
-    def check_keys(self, table: Mapping[str, Any], allowed: Sequence[str], path: str | None) -> None:
+    def check_keys(
+        self, table: Mapping[str, Any], allowed: Sequence[str], path: str | None
+    ) -> None:
         for key in table:
             if key not in allowed:
                 close = difflib.get_close_matches(key, allowed, n=1)
-                hint = f" (did you mean {close[0]!r}?)" if close else f"; valid keys: {', '.join(allowed)}"
+                hint = (
+                    f" (did you mean {close[0]!r}?)"
+                    if close
+                    else f"; valid keys: {', '.join(allowed)}"
+                )
                 raise self.fail(f"{path}.{key}" if path else key, f"unknown key{hint}")
 
     def text(self, data: Mapping[str, Any], key: str, default: str) -> str:
@@ -304,22 +351,34 @@ class _Parser:
         if not isinstance(value, list) or not value:
             raise self.fail(path, f"expected a non-empty list of numbers, got {_kind(value)}")
         if any(isinstance(item, list) for item in value):
-            raise self.fail(path, "expected one sample as a list of numbers (batches are not supported)")
+            raise self.fail(
+                path, "expected one sample as a list of numbers (batches are not supported)"
+            )
         return [self.number(item, f"{path}[{n}]") for n, item in enumerate(value)]
 
     def targets(self, value: Any, n_outputs: int) -> list[float]:
-        values = [self.number(value, "targets")] if not isinstance(value, list) else self.vector(value, "targets")
+        values = (
+            [self.number(value, "targets")]
+            if not isinstance(value, list)
+            else self.vector(value, "targets")
+        )
         if len(values) != n_outputs:
-            raise self.fail("targets", f"expected {n_outputs} value{_s(n_outputs)} (one per output neuron), "
-                                       f"got {len(values)}")
+            raise self.fail(
+                "targets",
+                f"expected {n_outputs} value{_s(n_outputs)} (one per output neuron), "
+                f"got {len(values)}",
+            )
         return values
 
     def loss(self, value: Any, output_activation: str) -> str:
         if value not in LOSS_NAMES:
             raise self.fail("loss", f"unknown loss {value!r}; valid names: {', '.join(LOSS_NAMES)}")
         if value == "cross_entropy" and output_activation != "sigmoid":
-            raise self.fail("loss", f"cross_entropy needs a sigmoid output layer, the last layer's "
-                                    f"activation is {output_activation!r}")
+            raise self.fail(
+                "loss",
+                f"cross_entropy needs a sigmoid output layer, the last layer's "
+                f"activation is {output_activation!r}",
+            )
         return str(value)
 
     def learning_rate(self, data: Mapping[str, Any]) -> float:
@@ -331,7 +390,9 @@ class _Parser:
     def steps(self, data: Mapping[str, Any]) -> int:
         steps = data.get("steps", 1)
         if isinstance(steps, bool) or not isinstance(steps, int) or not 1 <= steps <= _MAX_STEPS:
-            raise self.fail("steps", f"expected a whole number from 1 to {_MAX_STEPS}, got {steps!r}")
+            raise self.fail(
+                "steps", f"expected a whole number from 1 to {_MAX_STEPS}, got {steps!r}"
+            )
         return steps
 
     def places(self, data: Mapping[str, Any]) -> int:
@@ -343,19 +404,27 @@ class _Parser:
     def products(self, data: Mapping[str, Any]) -> str:
         order = data.get("products", "weight_first")
         if order not in PRODUCT_ORDERS:
-            raise self.fail("products", f"unknown order {order!r}; valid: {', '.join(PRODUCT_ORDERS)}")
+            raise self.fail(
+                "products", f"unknown order {order!r}; valid: {', '.join(PRODUCT_ORDERS)}"
+            )
         return str(order)
 
     # -- layers --
 
     def layers(self, data: Mapping[str, Any], n_inputs: int) -> list[Layer]:
         tables = self.required(data, "layers")
-        if not isinstance(tables, list) or not tables or not all(isinstance(t, dict) for t in tables):
+        if (
+            not isinstance(tables, list)
+            or not tables
+            or not all(isinstance(t, dict) for t in tables)
+        ):
             raise self.fail("layers", "expected one [[layers]] table per layer, input side first")
         with_weights = ["weights" in table for table in tables]
         if any(with_weights) and not all(with_weights):
             missing = with_weights.index(False)
-            raise self.fail(f"layers[{missing}].weights", "missing: give weights for every layer or for none")
+            raise self.fail(
+                f"layers[{missing}].weights", "missing: give weights for every layer or for none"
+            )
         drawn = None if all(with_weights) else self.drawn_weights(data, tables, n_inputs)
         layers, fan_in = [], n_inputs
         for l, table in enumerate(tables):
@@ -363,11 +432,15 @@ class _Parser:
             fan_in = layers[-1].size
         return layers
 
-    def drawn_weights(self, data: Mapping[str, Any], tables: list[dict[str, Any]], n_inputs: int) -> list[Any]:
+    def drawn_weights(
+        self, data: Mapping[str, Any], tables: list[dict[str, Any]], n_inputs: int
+    ) -> list[Any]:
         seed = data.get("seed", 0)
         if isinstance(seed, bool) or not isinstance(seed, int):
             raise self.fail("seed", f"expected a whole number, got {_kind(seed)}")
-        sizes = [self.size(self.required(t, "size", f"layers[{l}]."), l) for l, t in enumerate(tables)]
+        sizes = [
+            self.size(self.required(t, "size", f"layers[{l}]."), l) for l, t in enumerate(tables)
+        ]
         return MLP(n_inputs, sizes, "linear", bias=False, rng=random.Random(seed)).weights()
 
     def size(self, value: Any, l: int) -> int:
@@ -380,8 +453,10 @@ class _Parser:
         self.check_keys(table, _LAYER_KEYS, path)
         activation = table.get("activation", "sigmoid")
         if activation not in ACTIVATION_NAMES:
-            raise self.fail(f"{path}.activation", f"unknown activation {activation!r}; "
-                                                  f"valid names: {', '.join(ACTIVATION_NAMES)}")
+            raise self.fail(
+                f"{path}.activation",
+                f"unknown activation {activation!r}; valid names: {', '.join(ACTIVATION_NAMES)}",
+            )
         raw = table["weights"] if drawn is None else drawn
         rows = self.size(table["size"], l) if "size" in table else None
         weights = self.matrix(raw, f"{path}.weights", rows, fan_in)
@@ -389,21 +464,36 @@ class _Parser:
         if "biases" in table:
             biases = self.vector(table["biases"], f"{path}.biases")
             if len(biases) != len(weights):
-                raise self.fail(f"{path}.biases", f"expected {len(weights)} (one per neuron), got {len(biases)}")
-        return Layer(len(weights), str(activation), tuple(tuple(r) for r in weights),
-                     None if biases is None else tuple(biases))  # fmt: skip
+                raise self.fail(
+                    f"{path}.biases", f"expected {len(weights)} (one per neuron), got {len(biases)}"
+                )
+        return Layer(
+            len(weights),
+            str(activation),
+            tuple(tuple(r) for r in weights),
+            None if biases is None else tuple(biases),
+        )
 
     def matrix(self, value: Any, path: str, rows: int | None, cols: int) -> list[list[float]]:
         if not isinstance(value, list) or not value or not all(isinstance(r, list) for r in value):
-            raise self.fail(path, f"expected a list of rows (row j = the {cols} weights into neuron j), "
-                                  f"got {_kind(value)}")
+            raise self.fail(
+                path,
+                f"expected a list of rows (row j = the {cols} weights into neuron j), "
+                f"got {_kind(value)}",
+            )
         want_rows = len(value) if rows is None else rows
         lengths = {len(r) for r in value}
         if len(value) != want_rows or lengths != {cols}:
-            got = f"{len(value)}×{lengths.pop()}" if len(lengths) == 1 else \
-                f"{len(value)} rows of lengths {', '.join(str(len(r)) for r in value)}"
+            got = (
+                f"{len(value)}×{lengths.pop()}"
+                if len(lengths) == 1
+                else f"{len(value)} rows of lengths {', '.join(str(len(r)) for r in value)}"
+            )
             raise self.fail(path, f"expected {want_rows}×{cols}, got {got}")
-        return [[self.number(w, f"{path}[{j}][{i}]") for i, w in enumerate(r)] for j, r in enumerate(value)]
+        return [
+            [self.number(w, f"{path}[{j}][{i}]") for i, w in enumerate(r)]
+            for j, r in enumerate(value)
+        ]
 
     # -- notation, published values and stated losses --
 
@@ -426,8 +516,14 @@ class _Parser:
             self.key(name, path, layers)
             if isinstance(value, str):
                 symbols[name] = Symbol(value, latex_from_text(value))
-            elif isinstance(value, dict) and set(value) <= {"text", "latex"} and isinstance(value.get("text"), str):
-                symbols[name] = Symbol(value["text"], str(value.get("latex", latex_from_text(value["text"]))))
+            elif (
+                isinstance(value, dict)
+                and set(value) <= {"text", "latex"}
+                and isinstance(value.get("text"), str)
+            ):
+                symbols[name] = Symbol(
+                    value["text"], str(value.get("latex", latex_from_text(value["text"])))
+                )
             else:
                 raise self.fail(path, 'expected a string or { text = "…", latex = "…" }')
         return symbols
@@ -440,25 +536,37 @@ class _Parser:
             path = f'published."{name}"'
             key = self.key(name, path, layers)
             if key.kind in _GIVEN_KINDS and not key.new or key.kind == "eta":
-                raise self.fail(path, f"{name} is given by the example, not computed; "
-                                      "put it in a printing's uses to check a quoted value")
+                raise self.fail(
+                    path,
+                    f"{name} is given by the example, not computed; "
+                    "put it in a printing's uses to check a quoted value",
+                )
             items = value if isinstance(value, list) else [value]
             if not items:
                 raise self.fail(path, "expected at least one printed value")
-            printed[name] = tuple(self.printing(item, f"{path}[{n}]" if isinstance(value, list) else path, layers)
-                                  for n, item in enumerate(items))  # fmt: skip
+            printed[name] = tuple(
+                self.printing(item, f"{path}[{n}]" if isinstance(value, list) else path, layers)
+                for n, item in enumerate(items)
+            )
         return printed
 
     def printing(self, value: Any, path: str, layers: Sequence[Layer]) -> Printing:
         if isinstance(value, str):
             return self.printed_number(value, path)
         if isinstance(value, (int, float)) and not isinstance(value, bool):
-            raise self.fail(path, f'write the number as printed, in quotes ("{value}"), so its decimals are '
-                                  f"kept, or as {{ value = {value}, places = N }}")
+            raise self.fail(
+                path,
+                f'write the number as printed, in quotes ("{value}"), so its decimals are '
+                f"kept, or as {{ value = {value}, places = N }}",
+            )
         if not isinstance(value, dict):
-            raise self.fail(path, f'expected "0.123" or {{ value = "0.123", where = "…" }}, got {_kind(value)}')
+            raise self.fail(
+                path, f'expected "0.123" or {{ value = "0.123", where = "…" }}, got {_kind(value)}'
+            )
         self.check_keys(value, _PRINTING_KEYS, path)
-        base = self.printing_value(self.required(value, "value", f"{path}."), value.get("places"), path)
+        base = self.printing_value(
+            self.required(value, "value", f"{path}."), value.get("places"), path
+        )
         where = value.get("where", "")
         if not isinstance(where, str):
             raise self.fail(f"{path}.where", f"expected a string, got {_kind(where)}")
@@ -469,23 +577,34 @@ class _Parser:
         if isinstance(value, str):
             printed = self.printed_number(value, f"{path}.value")
             if places is not None and places != printed.places:
-                raise self.fail(f"{path}.places", f"{value!r} has {printed.places} decimals, not {places!r}")
+                raise self.fail(
+                    f"{path}.places", f"{value!r} has {printed.places} decimals, not {places!r}"
+                )
             return printed
         number = self.number(value, f"{path}.value")
         if isinstance(places, bool) or not isinstance(places, int) or not 0 <= places <= 15:
-            raise self.fail(f"{path}.places", "needed for a value given as a number: the decimals printed (0-15)")
+            raise self.fail(
+                f"{path}.places",
+                "needed for a value given as a number: the decimals printed (0-15)",
+            )
         return Printing(f"{number:.{places}f}", number, places)
 
     def printed_number(self, text: str, path: str) -> Printing:
         if not _NUMBER.match(text.strip()):
-            raise self.fail(path, f"{text!r} is not a decimal number as printed (like \"0.036770\" or \"-0.2\")")
+            raise self.fail(
+                path, f'{text!r} is not a decimal number as printed (like "0.036770" or "-0.2")'
+            )
         clean = text.strip().replace("−", "-")
         places = len(clean.partition(".")[2])
         return Printing(clean, float(clean), places)
 
-    def uses(self, table: Any, path: str, layers: Sequence[Layer]) -> tuple[tuple[str, Printing], ...]:
+    def uses(
+        self, table: Any, path: str, layers: Sequence[Layer]
+    ) -> tuple[tuple[str, Printing], ...]:
         if not isinstance(table, dict):
-            raise self.fail(path, f"expected a table of quantity = \"printed value\", got {_kind(table)}")
+            raise self.fail(
+                path, f'expected a table of quantity = "printed value", got {_kind(table)}'
+            )
         used = []
         for name, value in table.items():
             key = self.key(name, f'{path}."{name}"', layers)
@@ -502,8 +621,10 @@ class _Parser:
             self.check_keys(table, ("name", "where"), f"stated_loss[{n}]")
             name = table.get("name")
             if name not in STATED_LOSS_NAMES:
-                raise self.fail(f"stated_loss[{n}].name", f"unknown loss {name!r}; valid names: "
-                                                          f"{', '.join(STATED_LOSS_NAMES)}")
+                raise self.fail(
+                    f"stated_loss[{n}].name",
+                    f"unknown loss {name!r}; valid names: {', '.join(STATED_LOSS_NAMES)}",
+                )
             stated.append(StatedLoss(str(name), str(table.get("where", ""))))
         return tuple(stated)
 

@@ -106,15 +106,19 @@ def parse_key(text: str) -> Key:
         return Key(text)
     match = _KEY_RE.match(text)
     if match is None:
-        raise ValueError(f"{text!r} is not a quantity name; use forms like x[0], W1[0,1], z2[0], delta1[0], "
-                         f"dL_dW2[0,1], W1[0,1]_new or one of {', '.join(SCALAR_KEYS)}")
+        raise ValueError(
+            f"{text!r} is not a quantity name; use forms like x[0], W1[0,1], z2[0], delta1[0], "
+            f"dL_dW2[0,1], W1[0,1]_new or one of {', '.join(SCALAR_KEYS)}"
+        )
     kind, layer_text, idx, new = match["kind"], match["layer"], match["idx"], bool(match["new"])
     has_layer, n_idx, may_be_new = _KINDS[kind]
     indices = [int(part) for part in idx.split(",")]
     if has_layer != bool(layer_text) or len(indices) != n_idx or (new and not may_be_new):
-        raise ValueError(f"{text!r} is not a quantity name: {kind} takes "
-                         f"{'a layer number and ' if has_layer else ''}{n_idx} "
-                         f"ind{'ices' if n_idx > 1 else 'ex'}{'' if may_be_new else ' and no _new'}")
+        raise ValueError(
+            f"{text!r} is not a quantity name: {kind} takes "
+            f"{'a layer number and ' if has_layer else ''}{n_idx} "
+            f"ind{'ices' if n_idx > 1 else 'ex'}{'' if may_be_new else ' and no _new'}"
+        )
     return Key(kind, int(layer_text or 0), indices[0], indices[1] if n_idx == 2 else -1, new)
 
 
@@ -131,11 +135,31 @@ class Symbol:
 _SUB = dict(zip("₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑₒₓₕₖₗₘₙₚₛₜᵢⱼ", "0123456789+-=()aeoxhklmnpstij"))
 _SUP = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁿⁱᵀᵉʷ", "0123456789+-=()niTew"))
 _WORDS = {
-    "α": r"\alpha", "β": r"\beta", "γ": r"\gamma", "δ": r"\delta", "Δ": r"\Delta", "ε": r"\varepsilon",
-    "η": r"\eta", "θ": r"\theta", "Θ": r"\Theta", "λ": r"\lambda", "μ": r"\mu", "σ": r"\sigma",
-    "τ": r"\tau", "φ": r"\varphi", "ω": r"\omega", "∂": r"\partial", "∇": r"\nabla", "→": r"\rightarrow",
-    "·": r"\cdot", "×": r"\times", "⊙": r"\odot", "≈": r"\approx", "Σ": r"\sum", "ℓ": r"\ell",
-}  # fmt: skip
+    "α": r"\alpha",
+    "β": r"\beta",
+    "γ": r"\gamma",
+    "δ": r"\delta",
+    "Δ": r"\Delta",
+    "ε": r"\varepsilon",
+    "η": r"\eta",
+    "θ": r"\theta",
+    "Θ": r"\Theta",
+    "λ": r"\lambda",
+    "μ": r"\mu",
+    "σ": r"\sigma",
+    "τ": r"\tau",
+    "φ": r"\varphi",
+    "ω": r"\omega",
+    "∂": r"\partial",
+    "∇": r"\nabla",
+    "→": r"\rightarrow",
+    "·": r"\cdot",
+    "×": r"\times",
+    "⊙": r"\odot",
+    "≈": r"\approx",
+    "Σ": r"\sum",
+    "ℓ": r"\ell",
+}
 _PLAIN = {"′": "'", "−": "-", "|": "|", "%": r"\%", "#": r"\#", "&": r"\&", "$": r"\$"}
 
 
@@ -163,7 +187,11 @@ def latex_from_text(text: str) -> str:
 
 _SUP_DIGITS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 _SUB_DIGITS = str.maketrans("0123456789,", "₀₁₂₃₄₅₆₇₈₉,")
-_PRIME = {"sigmoid": ("σ′", r"\sigma'"), "tanh": ("tanh′", r"\tanh'"), "relu": ("relu′", r"\mathrm{relu}'")}
+_PRIME = {
+    "sigmoid": ("σ′", r"\sigma'"),
+    "tanh": ("tanh′", r"\tanh'"),
+    "relu": ("relu′", r"\mathrm{relu}'"),
+}
 
 
 def _indexed(base: str, layer: int, indices: Sequence[int]) -> Symbol:
@@ -221,9 +249,17 @@ class Notation:
         if kind == "error":
             y, t = self(Key("a", len(self.layer_sizes), 0)), self(Key("t", 0, 0))
             bars = (f"|{y.text} − {t.text}|", rf"\lvert {y.latex} - {t.latex} \rvert")
-            return Symbol(*bars) if self.layer_sizes[-1] == 1 else Symbol("Σ" + bars[0], r"\sum " + bars[1])
-        words = {"L_reduction": "loss reduction", "L_reduction_pct": "loss reduction (%)",
-                 "error_reduction": "error reduction", "error_reduction_pct": "error reduction (%)"}[kind]
+            return (
+                Symbol(*bars)
+                if self.layer_sizes[-1] == 1
+                else Symbol("Σ" + bars[0], r"\sum " + bars[1])
+            )
+        words = {
+            "L_reduction": "loss reduction",
+            "L_reduction_pct": "loss reduction (%)",
+            "error_reduction": "error reduction",
+            "error_reduction_pct": "error reduction (%)",
+        }[kind]
         return Symbol(words, r"\text{" + words.replace("%", r"\%") + "}")
 
     def _single(self, layer: int) -> bool:
@@ -263,7 +299,10 @@ class Notation:
         if kind in ("dL_da", "dL_dW", "dL_db"):
             of = self(Key(kind[-1], layer, j, key.i))
             loss = self("L")
-            return Symbol(f"∂{loss.text}/∂{of.text}", rf"\frac{{\partial {loss.latex}}}{{\partial {of.latex}}}")
+            return Symbol(
+                f"∂{loss.text}/∂{of.text}",
+                rf"\frac{{\partial {loss.latex}}}{{\partial {of.latex}}}",
+            )
         of = self(Key(kind[-1], layer, j, key.i))  # step_W, step_b
         return Symbol(f"Δ{of.text}", rf"\Delta {of.latex}")
 

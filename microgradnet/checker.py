@@ -1,0 +1,422 @@
+"""Check a worked example's printed numbers: agree, or which slip (root cause) and which consequences.
+
+The rule for one printed number ``v`` with ``p`` decimals (its *claim*):
+
+1. **agrees** when ``|v − exact| ≤ ½·10⁻ᵖ``, exact being the full-precision value (a document that
+   prints 0.5285101 is right when the value rounds to it).
+2. Otherwise it is recomputed from the numbers the document itself shows: the operand values in
+   its own substitution (the printing's ``uses``) or the document's printed values of the
+   quantities it depends on. If that reproduces ``v`` and those numbers are themselves correct
+   (only rounded), the document followed its own displayed rounding: **agrees (printed
+   operands)**. If one of them is wrong, ``v`` is a **consequence** of that wrong value, and it is
+   reported under the wrong value's root cause, not as a new finding.
+3. Otherwise the common slips are tried on the exact inputs (:func:`microgradnet.derivation.slips`
+   in order, then one intermediate or every intermediate rounded and carried forward). The first
+   slip that reproduces ``v`` at its decimals is its root cause; if none does, the cause is unknown.
+
+A claim that agrees but whose own substitution gives a different last digit (the document
+printed the full-precision value next to rounded operands) is noted, not flagged.
+
+The names the prose gives the loss (``stated_loss``) are checked against the printed L and δ of
+the output layer: ``mse`` for a document whose numbers use ½(y − t)² is reported as the common
+loose usage, not as an error; a name whose formulas give other numbers differs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Literal
+
+from microgradnet.derivation import Derivation, Slip, loss_formulas, rounded_site_slips, slips
+from microgradnet.example import Example, Printing, StatedLoss
+from microgradnet.walkthrough import Walkthrough
+from microgradnet.walkthrough import run as run_walkthrough
+
+__all__ = ["Check", "Claim", "Finding", "Row", "StatedRow", "Verdict", "agrees", "check"]
+
+Verdict = Literal["agrees", "agrees_rounded", "differs", "consequence"]
+StatedVerdict = Literal["agrees", "loose", "differs", "unchecked"]
+
+
+def agrees(printed: Printing, value: float) -> bool:
+    """``value`` rounds to the printed number: |printed − value| ≤ ½·10⁻ᵖ (plus float noise)."""
+    return printed.matches(value)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One printed number: the quantity ``key``, the ``printing``, and for a number shown inside
+    another claim's substitution, that claim's index (``inside``; None for a published value)."""
+
+    key: str
+    printing: Printing
+    inside: int | None = None
+
+
+@dataclass(frozen=True)
+class Row:
+    """The verdict on one claim.
+
+    ``recomputed`` is the full-precision value; ``reproduced`` the value that matches the claim
+    (from printed operands or a slip) when it differs from ``recomputed``; ``sources`` the claims
+    (indices) whose printed values reproduce it; ``finding`` the finding it belongs to.
+    """
+
+    claim: Claim
+    recomputed: float
+    verdict: Verdict
+    reproduced: float | None = None
+    sources: tuple[int, ...] = ()
+    finding: int | None = None
+    substituted: float | None = None  # what the claim's own substitution gives, when that differs
+    slip: Slip | None = None
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One root cause: the ``slip`` (a :class:`Slip`, None if unknown), where it acts (``site``),
+    the value the document effectively used there, the root claims and their consequences."""
+
+    number: int
+    slip: Slip | None
+    site: str
+    site_value: float
+    site_exact: float
+    roots: tuple[int, ...]
+    consequences: tuple[int, ...]
+    unaffected: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class StatedRow:
+    """A loss name from the prose, checked against the printed L and output δ."""
+
+    stated: StatedLoss
+    verdict: StatedVerdict
+    key: str = ""
+    printed: Printing | None = None
+    value: float | None = None
+
+
+@dataclass(frozen=True)
+class Check:
+    """The whole check: every claim (in derivation order), the findings, the stated losses."""
+
+    example: Example
+    walkthrough: Walkthrough
+    claims: tuple[Claim, ...]
+    rows: tuple[Row, ...]
+    findings: tuple[Finding, ...]
+    stated: tuple[StatedRow, ...]
+
+    @property
+    def ok(self) -> bool:
+        """True when every claim agrees and no stated loss name contradicts the numbers."""
+        return all(r.verdict in ("agrees", "agrees_rounded") for r in self.rows) and all(
+            s.verdict != "differs" for s in self.stated
+        )
+
+    def shown(self) -> Iterator[Row]:
+        """The rows for a table: every published value, and the values inside a substitution that
+        do not agree and are not printed on their own as well."""
+        published = {
+            (r.claim.key, r.claim.printing.text) for r in self.rows if r.claim.inside is None
+        }
+        for row in self.rows:
+            claim = row.claim
+            if claim.inside is None or (
+                row.verdict not in ("agrees", "agrees_rounded")
+                and (claim.key, claim.printing.text) not in published
+            ):
+                yield row
+
+
+def check(example: Example) -> Check:
+    """Recompute every number ``example`` publishes and explain each that differs."""
+    return _Checker(example).run()
+
+
+# ---- the checker ------------------------------------------------------------------------------
+
+
+class _Checker:
+    def __init__(self, example: Example) -> None:
+        self.ex = example
+        self.walk = run_walkthrough(example, steps=1)
+        self.derivation = Derivation(example)
+        self.exact = {**self.derivation.evaluate(), **self.walk.values}
+        self.claims = _claims(example, self.derivation.order())
+        self.rows: list[Row | None] = [None] * len(self.claims)
+        self.by_key: dict[str, list[int]] = {}
+        for n, claim in enumerate(self.claims):
+            if claim.inside is None:
+                self.by_key.setdefault(claim.key, []).append(n)
+
+    def run(self) -> Check:
+        for n in range(len(self.claims)):
+            self.rows[n] = self.judge(n)
+        rows, findings = _group(self, [r for r in self.rows if r is not None])
+        stated = tuple(self.stated(s) for s in self.ex.stated_losses)
+        return Check(self.ex, self.walk, tuple(self.claims), tuple(rows), tuple(findings), stated)
+
+    def row(self, n: int) -> Row:
+        row = self.rows[n]
+        if row is None:  # claims are judged in derivation order, operands first
+            raise RuntimeError(f"claim {n} ({self.claims[n].key}) used before it was judged")
+        return row
+
+    def wrong(self, n: int) -> bool:
+        return self.row(n).verdict in ("differs", "consequence")
+
+    # -- one claim --
+
+    def judge(self, n: int) -> Row:
+        claim = self.claims[n]
+        printed, exact = claim.printing, self.exact[claim.key]
+        if agrees(printed, exact):
+            return Row(claim, exact, "agrees", substituted=self.substitution_note(n))
+        for pinned, sources in self.replays(n):
+            value = self.derivation.evaluate(pinned)[claim.key]
+            if agrees(printed, value):
+                wrong = tuple(s for s in sources if self.wrong(s))
+                verdict: Verdict = "consequence" if wrong else "agrees_rounded"
+                return Row(claim, exact, verdict, value, wrong or sources)
+        slip, reproduced = self.find_slip(claim)
+        return Row(claim, exact, "differs", reproduced, slip=slip)
+
+    def substitution_note(self, n: int) -> float | None:
+        """What the claim's own substitution gives, when that differs from the printed (right) value."""
+        uses = self.uses(n)
+        if not uses:
+            return None
+        value = self.derivation.evaluate(
+            {self.claims[u].key: self.claims[u].printing.value for u in uses}
+        )
+        shown = value[self.claims[n].key]
+        return None if agrees(self.claims[n].printing, shown) else shown
+
+    def uses(self, n: int) -> list[int]:
+        return [m for m, c in enumerate(self.claims) if c.inside == n]
+
+    def replays(self, n: int) -> Iterator[tuple[dict[str, float], tuple[int, ...]]]:
+        """Ways to recompute claim n from numbers the document prints: (pinned values, their claims)."""
+        uses = self.uses(n)
+        if uses:
+            yield self.pin(uses), tuple(uses)
+        printed = [
+            m for a in self.derivation.ancestors(self.claims[n].key) for m in self.by_key.get(a, [])
+        ]
+        wrong = [m for m in printed if self.wrong(m)]
+        for m in wrong:
+            yield self.pin([m]), (m,)
+        if len(wrong) > 1:
+            yield self.pin(wrong), tuple(wrong)
+        right = _first_per_key(self.claims, [m for m in printed if not self.wrong(m)])
+        deps = set(self.derivation.formulas[self.claims[n].key].deps)
+        direct = [m for m in right if self.claims[m].key in deps]
+        if direct:
+            yield self.pin(direct), tuple(direct)
+        if right:
+            yield self.pin(right), tuple(right)
+        every = _first_per_key(self.claims, printed)
+        if every != right:
+            yield self.pin(every), tuple(every)
+
+    def pin(self, indices: list[int]) -> dict[str, float]:
+        return {self.claims[m].key: self.claims[m].printing.value for m in indices}
+
+    # -- slips --
+
+    def find_slip(self, claim: Claim) -> tuple[Slip | None, float | None]:
+        places = claim.printing.places
+        candidates = [
+            *slips(self.derivation, places),
+            *rounded_site_slips(self.derivation, claim.key, places),
+        ]
+        named = [s for s in candidates if s.name != "rounded"]
+        site_rounding = [s for s in candidates if s.name == "rounded" and s.site]
+        global_rounding = [s for s in candidates if s.name == "rounded" and not s.site]
+        for slip in [*named, *site_rounding, *global_rounding]:
+            if slip.site == claim.key:
+                continue
+            value = self.derivation.evaluate(None, slip.formulas, slip.round_all)[claim.key]
+            if agrees(claim.printing, value):
+                return self.located(slip, claim.key), value
+        return None, None
+
+    def located(self, slip: Slip, key: str) -> Slip:
+        """The slip with ``site`` set to the replaced quantity that ``key`` depends on (or is)."""
+        if slip.site or not slip.formulas:
+            return slip
+        upstream = {key, *self.derivation.ancestors(key)}
+        site = next((f.key for f in slip.formulas if f.key in upstream), slip.formulas[0].key)
+        return Slip(slip.name, slip.description, slip.formulas, slip.round_all, site, slip.decimals)
+
+    # -- stated losses --
+
+    def stated(self, stated: StatedLoss) -> StatedRow:
+        n_layers = len(self.ex.layers)
+        keys = ["L", "L_new", *(f"delta{n_layers}[{j}]" for j in range(self.ex.layers[-1].size))]
+        claims = [m for k in keys for m in self.by_key.get(k, [])]
+        if not claims:
+            return StatedRow(stated, "unchecked")
+        values = self.under_loss(stated.name)
+        mismatch = next(
+            (m for m in claims if not agrees(self.claims[m].printing, values[self.claims[m].key])),
+            None,
+        )
+        if mismatch is None:
+            return StatedRow(stated, "agrees")
+        claim = self.claims[mismatch]
+        if stated.name == "mse" and all(
+            agrees(self.claims[m].printing, self.under_loss("squared_error")[self.claims[m].key])
+            for m in claims
+        ):
+            return StatedRow(stated, "loose", claim.key, claim.printing, values[claim.key])
+        return StatedRow(stated, "differs", claim.key, claim.printing, values[claim.key])
+
+    def under_loss(self, name: str) -> dict[str, float]:
+        formulas = [
+            *loss_formulas(self.derivation, name),
+            *loss_formulas(self.derivation, name, suffix="_new", backward=False),
+        ]
+        return self.derivation.evaluate(None, formulas)
+
+
+def _claims(example: Example, order: list[str]) -> list[Claim]:
+    """Every printed number, published ones and those inside substitutions, in derivation order."""
+    rank = {key: n for n, key in enumerate(order)}
+    published = [(key, p) for key, printings in example.published.items() for p in printings]
+    published.sort(key=lambda item: rank[item[0]])
+    claims: list[Claim] = []
+    for key, printing in published:
+        inner = [Claim(k, p, -1) for k, p in printing.uses]
+        owner = len(claims) + len(inner)
+        claims.extend(Claim(c.key, c.printing, owner) for c in inner)
+        claims.append(Claim(key, printing))
+    return claims
+
+
+def _first_per_key(claims: list[Claim], indices: list[int]) -> list[int]:
+    seen: set[str] = set()
+    first = []
+    for m in indices:
+        if claims[m].key not in seen:
+            seen.add(claims[m].key)
+            first.append(m)
+    return first
+
+
+# ---- findings ---------------------------------------------------------------------------------
+
+
+def _group(checker: _Checker, rows: list[Row]) -> tuple[list[Row], list[Finding]]:
+    """Number the findings: one per root cause, in order of first appearance; consequences join it."""
+    finding_of: dict[int, int] = {}  # row index -> finding number
+    keys: list[object] = []
+    members: list[list[int]] = []
+    for n, row in enumerate(rows):
+        if row.verdict == "differs":
+            slip = row.slip
+            claim = row.claim
+            ident: object = (
+                ("unknown", claim.key, claim.printing.text)
+                if slip is None
+                else (slip.name, slip.site, slip.decimals)
+            )
+            if ident not in keys:
+                keys.append(ident)
+                members.append([])
+            finding_of[n] = keys.index(ident) + 1
+            members[finding_of[n] - 1].append(n)
+        elif row.verdict == "consequence":
+            parents = [finding_of[s] for s in row.sources if s in finding_of]
+            if parents:
+                finding_of[n] = min(parents)
+                members[finding_of[n] - 1].append(n)
+    numbered = [
+        Row(
+            r.claim,
+            r.recomputed,
+            r.verdict,
+            r.reproduced,
+            r.sources,
+            finding_of.get(n),
+            r.substituted,
+            r.slip,
+        )
+        for n, r in enumerate(rows)
+    ]
+    findings = [
+        _finding(checker, numbered, number, members[number - 1])
+        for number in range(1, len(keys) + 1)
+    ]
+    return numbered, findings
+
+
+def _finding(checker: _Checker, rows: list[Row], number: int, member: list[int]) -> Finding:
+    roots = tuple(n for n in member if rows[n].verdict == "differs")
+    consequences = tuple(n for n in member if rows[n].verdict == "consequence")
+    first = rows[roots[0]]
+    slip = first.slip
+    if slip is None:
+        site, site_value, site_exact = first.claim.key, first.claim.printing.value, first.recomputed
+    else:
+        values = checker.derivation.evaluate(None, slip.formulas, slip.round_all)
+        site = slip.site or first.claim.key
+        site_value, site_exact = values[site], checker.exact[site]
+    return Finding(
+        number,
+        slip,
+        site,
+        site_value,
+        site_exact,
+        roots,
+        consequences,
+        _unaffected(checker, rows, member),
+    )
+
+
+def _unaffected(checker: _Checker, rows: list[Row], member: list[int]) -> tuple[int, ...]:
+    """Published claims right after the finding's last wrong values that nevertheless agree."""
+    used_as_source = {s for n in member for s in rows[n].sources}
+    ends = [n for n in member if n not in used_as_source]
+    keys = {rows[n].claim.key for n in member}
+    found: list[int] = []
+    for n in ends:
+        claim = rows[n].claim
+        if claim.inside is not None:
+            continue
+        for key in _nearest_printed(checker, claim.key):
+            for m in checker.by_key.get(key, []):
+                if (
+                    key not in keys
+                    and rows[m].verdict in ("agrees", "agrees_rounded")
+                    and m not in found
+                ):
+                    found.append(m)
+    return tuple(found)
+
+
+def _nearest_printed(checker: _Checker, key: str) -> list[str]:
+    """The first published quantities on each path downstream of ``key``."""
+    children: dict[str, list[str]] = {}
+    for formula in checker.derivation.formulas.values():
+        for dep in formula.deps:
+            children.setdefault(dep, []).append(formula.key)
+    found: list[str] = []
+    seen: set[str] = set()
+    frontier = list(children.get(key, []))
+    while frontier:
+        nxt = []
+        for child in frontier:
+            if child in seen:
+                continue
+            seen.add(child)
+            if child in checker.by_key:
+                found.append(child)
+            else:
+                nxt.extend(children.get(child, []))
+        frontier = nxt
+    return found

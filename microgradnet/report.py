@@ -1,0 +1,417 @@
+"""Write a walkthrough as text (≤ 100 columns), Markdown, LaTeX or JSON: formatting only, no arithmetic.
+
+Numbers the example gives (inputs, weights, η) print as given (``0.35``); computed numbers print
+with ``places`` decimals (``0.552308``), and a nonzero number too small for that many decimals
+switches to e-notation (``3.2e-09``) so a small gradient never prints as zero. Percentages print
+with two decimals. Hand − autograd differences print as ``0`` or in e-notation.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from microgradnet.example import Example, Printing
+from microgradnet.notation import Notation, Symbol
+from microgradnet.walkthrough import Line, Section, Side, StepLoss, Walkthrough
+
+__all__ = ["FORMATS", "WIDTH", "difference", "number", "render_side", "walkthrough", "wrap"]
+
+FORMATS = ("text", "markdown", "latex", "json")
+WIDTH = 100
+_INDENT = "  "
+
+
+# ---- numbers and equations --------------------------------------------------------------------
+
+
+def number(value: float, places: int, *, given: bool = False, unit: str = "") -> str:
+    """``value`` for display: as given, with ``places`` decimals, or in e-notation when tiny."""
+    if math.isnan(value) or math.isinf(value):
+        return str(value)
+    if unit == "%":
+        places = 2
+    if given:
+        text = repr(float(value))
+        return text.removesuffix(".0")
+    if value != 0 and abs(value) < 0.5 * 10.0**-places:
+        return f"{value:.1e}"
+    text = f"{value:.{places}f}"
+    return text[1:] if text.startswith("-") and set(text[1:]) <= {"0", "."} else text
+
+
+def difference(value: float | None) -> str:
+    """hand − autograd: ``0``, or two significant digits in e-notation."""
+    if value is None:
+        return ""
+    return "0" if value == 0 else f"{value:.1e}"
+
+
+def render_side(side: Side, notation: Notation, places: int, *, latex: bool = False) -> str:
+    """One side of an equation; ``a + -b`` prints as ``a − b`` and ``a − -b`` as ``a + b``."""
+    out: list[str] = []
+    skip_sign = False
+    for n, token in enumerate(side):
+        if token.kind == "op":
+            nxt = side[n + 1] if n + 1 < len(side) else None
+            folds = nxt is not None and nxt.kind == "num" and not nxt.paren and nxt.value < 0
+            if folds and token.text.strip() in ("+", "−"):
+                flipped = "−" if token.text.strip() == "+" else "+"
+                out.append(f" {'-' if latex and flipped == '−' else flipped} ")
+                skip_sign = True
+                continue
+            out.append(token.latex if latex else token.text)
+        elif token.kind == "sym":
+            symbol = notation(token.key)
+            out.append(symbol.latex if latex else symbol.text)
+        else:
+            value = abs(token.value) if skip_sign else token.value
+            text = number(value, places, given=token.given)
+            out.append(f"({text})" if token.paren else text)
+        skip_sign = skip_sign and token.kind == "op"
+    return "".join(out)
+
+
+def _pieces(line: Line, notation: Notation, places: int, *, latex: bool = False) -> list[str]:
+    """``[lhs, side, side, …, value]`` with repeated neighbours dropped."""
+    symbol = notation(line.key)
+    pieces = [symbol.latex if latex else symbol.text]
+    for side in line.sides:
+        pieces.append(render_side(side, notation, places, latex=latex))
+    given = not line.sides
+    value = number(line.value, places, given=given, unit=line.unit)
+    pieces.append(value + (("\\%" if latex else " %") if line.unit == "%" else ""))
+    kept = [pieces[0]]
+    for piece in pieces[1:]:
+        if piece != kept[-1]:
+            kept.append(piece)
+    return kept
+
+
+def wrap(pieces: Sequence[str], width: int = WIDTH, indent: str = _INDENT) -> list[str]:
+    """``a = b = c`` on one line if it fits, else broken before ``=`` with the ``=`` signs aligned.
+
+    A piece still too wide is broken before its `` + `` and `` − `` signs.
+    """
+    first = indent + pieces[0] + " = "
+    lines = [first + pieces[1]] if len(pieces) > 1 else [indent + pieces[0]]
+    pad = " " * (len(first) - 2)
+    for piece in pieces[2:]:
+        if len(lines[-1]) + 3 + len(piece) <= width:
+            lines[-1] += " = " + piece
+        else:
+            lines.append(pad + "= " + piece)
+    return [part for line in lines for part in _break_long(line, width, " " * (len(pad) + 2))]
+
+
+def _break_long(line: str, width: int, pad: str) -> list[str]:
+    if len(line) <= width:
+        return [line]
+    out, current = [], ""
+    for chunk in _chunks(line):
+        if current and len(current) + len(chunk) > width:
+            out.append(current.rstrip())
+            current = pad + chunk.lstrip()
+        else:
+            current += chunk
+    out.append(current)
+    return out
+
+
+def _chunks(line: str) -> list[str]:
+    """Split before each `` + `` / `` − `` / `` = `` that is not inside parentheses."""
+    chunks, start, depth = [], 0, 0
+    for n, char in enumerate(line):
+        depth += {"(": 1, ")": -1, "[": 1, "]": -1}.get(char, 0)
+        if depth == 0 and n > start and line[n - 1 : n + 2] in (" + ", " − ", " = "):
+            chunks.append(line[start : n - 1])
+            start = n - 1
+    chunks.append(line[start:])
+    return chunks
+
+
+def _mark(printing: Printing, value: float) -> str:
+    return "✓" if printing.matches(value) else "✗"
+
+
+def _document(line: Line, w: Walkthrough, latex: bool = False) -> list[str]:
+    """The document's printings shown on a line: ``0.036770 ✓`` or ``Δw = 0.000955 ✓``."""
+    out = []
+    for key, printing in line.published:
+        mark = _mark(printing, w.values[key])
+        if latex:
+            mark = r"\checkmark" if mark == "✓" else r"\times"
+        symbol = w.example.notation(key)
+        name = "" if key == line.key else ((symbol.latex if latex else symbol.text) + " = ")
+        out.append(f"{name}{printing.text} {mark}")
+    return out
+
+
+# ---- text -------------------------------------------------------------------------------------
+
+
+def _header(ex: Example, places: int) -> list[str]:
+    loss = {"squared_error": "½Σ(y − t)²", "cross_entropy": "binary cross-entropy"}[ex.loss]
+    acts = "/".join(ex.activations)
+    lines = [f"{ex.name}: {ex.title}" if ex.title else ex.name]
+    if ex.source:
+        lines.append(ex.source)
+    lines.append(
+        f"{ex.architecture} network ({acts}), loss {loss}, η = {number(ex.learning_rate, places, given=True)}; "
+        f"numbers to {places} decimals"
+    )
+    return [part for line in lines for part in _break_long(line, WIDTH, "  ")]
+
+
+def _given_text(section: Section, notation: Notation) -> list[str]:
+    items = [
+        f"{notation(line.key).text} = {number(line.value, 0, given=True)}" for line in section.lines
+    ]
+    rows, current = [], _INDENT
+    for item in items:
+        if len(current) + len(item) + 3 > WIDTH and current.strip():
+            rows.append(current.rstrip(", "))
+            current = _INDENT
+        current += item + ",  "
+    rows.append(current.rstrip(", "))
+    return rows
+
+
+def _text_line(line: Line, w: Walkthrough, places: int) -> list[str]:
+    rows = wrap(_pieces(line, w.example.notation, places))
+    notes = []
+    if line.autograd is not None:
+        notes.append(
+            f"autograd {number(line.autograd, places)} (hand − autograd = {difference(line.difference)})"
+        )
+    doc = _document(line, w)
+    if doc:
+        notes.append("document " + ", ".join(doc))
+    if notes:
+        rows.extend(_break_long(" " * 6 + "   ".join(notes), WIDTH, " " * 8))
+    return rows
+
+
+def _training_text(training: Sequence[StepLoss], places: int) -> list[str]:
+    rows = [
+        f"{_INDENT}{'step':>5}  {'loss (hand)':<{places + 8}}{'loss (autograd)':<{places + 8}}hand − autograd"
+    ]
+    for s in training:
+        rows.append(
+            f"{_INDENT}{s.step:>5}  {number(s.hand, places):<{places + 8}}"
+            f"{number(s.autograd, places):<{places + 8}}{difference(s.hand - s.autograd)}"
+        )
+    return rows
+
+
+def _text(w: Walkthrough, places: int) -> str:
+    rows = _header(w.example, places)
+    for section in w.sections:
+        rows += ["", section.title]
+        if section.title == "Given":
+            rows += _given_text(section, w.example.notation)
+            continue
+        for line in section.lines:
+            rows += _text_line(line, w, places)
+    if len(w.training) > 2:
+        rows += ["", f"Training: the loss after each of {len(w.training) - 1} steps"]
+        rows += _training_text(w.training, places)
+    return "\n".join(rows) + "\n"
+
+
+# ---- Markdown ---------------------------------------------------------------------------------
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", r"\|")
+
+
+def _markdown(w: Walkthrough, places: int) -> str:
+    ex = w.example
+    rows = [f"# {ex.name}: {ex.title}" if ex.title else f"# {ex.name}", ""]
+    rows += [line + "  " for line in _header(ex, places)[1:]]
+    has_doc = bool(ex.published)
+    for section in w.sections:
+        rows += ["", f"## {section.title}", ""]
+        auto = any(line.autograd is not None for line in section.lines)
+        head = (
+            ["equation"]
+            + (["autograd", "hand − autograd"] if auto else [])
+            + (["document"] if has_doc else [])
+        )
+        rows += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+        for line in section.lines:
+            cells = ["$" + " = ".join(_pieces(line, ex.notation, places, latex=True)) + "$"]
+            if auto:
+                cells += [
+                    "" if line.autograd is None else number(line.autograd, places),
+                    difference(line.difference),
+                ]
+            if has_doc:
+                cells.append(", ".join(_document(line, w)))
+            rows.append("| " + " | ".join(_cell(c) for c in cells) + " |")
+    if len(w.training) > 2:
+        rows += [
+            "",
+            "## Training",
+            "",
+            "| step | loss (hand) | loss (autograd) | hand − autograd |",
+            "|---|---|---|---|",
+        ]
+        rows += [
+            f"| {s.step} | {number(s.hand, places)} | {number(s.autograd, places)} | "
+            f"{difference(s.hand - s.autograd)} |"
+            for s in w.training
+        ]
+    return "\n".join(rows) + "\n"
+
+
+# ---- LaTeX ------------------------------------------------------------------------------------
+
+
+def latex_text(text: str) -> str:
+    """``text`` safe inside ``\\text{}`` or a LaTeX paragraph."""
+    for char, escaped in (
+        ("\\", r"\textbackslash{}"),
+        ("&", r"\&"),
+        ("%", r"\%"),
+        ("$", r"\$"),
+        ("#", r"\#"),
+        ("_", r"\_"),
+        ("{", r"\{"),
+        ("}", r"\}"),
+        ("~", r"\textasciitilde{}"),
+        ("^", r"\textasciicircum{}"),
+    ):
+        text = text.replace(char, escaped)
+    return text
+
+
+def _latex_line(line: Line, w: Walkthrough, places: int) -> str:
+    pieces = _pieces(line, w.example.notation, places, latex=True)
+    notes = []
+    if line.autograd is not None:
+        notes.append(
+            rf"\text{{autograd }} {number(line.autograd, places)},\ \Delta = {difference(line.difference)}"
+        )
+    doc = _document(line, w, latex=True)
+    if doc:
+        notes.append(r"\text{document } " + r",\ ".join(doc))
+    tail = (r" && " + r"\quad ".join(notes)) if notes else ""
+    if len(pieces) <= 3:
+        return f"{pieces[0]} &= " + " = ".join(pieces[1:]) + tail
+    rows = [f"{pieces[0]} &= {pieces[1]}"] + [f"&= {piece}" for piece in pieces[2:]]
+    rows[-1] += tail
+    return " \\\\\n".join(rows)
+
+
+def _latex(w: Walkthrough, places: int) -> str:
+    ex = w.example
+    rows = [
+        f"% microgradnet walkthrough of {latex_text(ex.name)}; needs \\usepackage{{amsmath,amssymb}}",
+        rf"\section*{{{latex_text(ex.title or ex.name)}}}",
+    ]
+    rows += [latex_text(line) + r"\\" for line in _header(ex, places)[1:]]
+    for section in w.sections:
+        rows += ["", rf"\subsection*{{{latex_text(section.title)}}}", r"\begin{align*}"]
+        body = [_latex_line(line, w, places) for line in section.lines]
+        rows.append(" \\\\\n".join(body))
+        rows.append(r"\end{align*}")
+    if len(w.training) > 2:
+        rows += [
+            "",
+            r"\subsection*{Training}",
+            r"\begin{tabular}{rlll}",
+            r"step & loss (hand) & loss (autograd) & hand $-$ autograd \\ \hline",
+        ]
+        rows += [
+            f"{s.step} & {number(s.hand, places)} & {number(s.autograd, places)} & "
+            f"{difference(s.hand - s.autograd)} \\\\"
+            for s in w.training
+        ]
+        rows.append(r"\end{tabular}")
+    return "\n".join(rows) + "\n"
+
+
+# ---- JSON -------------------------------------------------------------------------------------
+
+
+def _finite(value: float | None) -> float | None:
+    return None if value is None or not math.isfinite(value) else value
+
+
+def _symbol(symbol: Symbol) -> dict[str, str]:
+    return {"text": symbol.text, "latex": symbol.latex}
+
+
+def _json_line(line: Line, w: Walkthrough, places: int) -> dict[str, Any]:
+    notation = w.example.notation
+    return {
+        "key": line.key,
+        "symbol": _symbol(notation(line.key)),
+        "equation": " = ".join(_pieces(line, notation, places)),
+        "equation_latex": " = ".join(_pieces(line, notation, places, latex=True)),
+        "value": _finite(line.value),
+        "unit": line.unit,
+        "autograd": _finite(line.autograd),
+        "difference": _finite(line.difference),
+        "published": [
+            {
+                "key": key,
+                "text": p.text,
+                "places": p.places,
+                "where": p.where,
+                "agrees": p.matches(w.values[key]),
+            }
+            for key, p in line.published
+        ],
+    }
+
+
+def _json(w: Walkthrough, places: int) -> str:
+    ex = w.example
+    data = {
+        "example": {
+            "name": ex.name,
+            "title": ex.title,
+            "description": ex.description,
+            "source": ex.source,
+            "architecture": ex.architecture,
+            "activations": ex.activations,
+            "loss": ex.loss,
+            "learning_rate": ex.learning_rate,
+            "steps": len(w.training) - 1,
+        },
+        "places": places,
+        "sections": [
+            {"title": s.title, "lines": [_json_line(line, w, places) for line in s.lines]}
+            for s in w.sections
+        ],
+        "training": [
+            {
+                "step": s.step,
+                "loss": _finite(s.hand),
+                "autograd": _finite(s.autograd),
+                "difference": _finite(s.hand - s.autograd),
+            }
+            for s in w.training
+        ],
+    }
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+def walkthrough(w: Walkthrough, fmt: str = "text", places: int | None = None) -> str:
+    """``w`` written in ``fmt`` (one of FORMATS) with ``places`` decimals (default: the example's).
+
+    Raises:
+        ValueError: unknown format or a negative ``places``.
+    """
+    places = w.example.places if places is None else places
+    if not 0 <= places <= 15:
+        raise ValueError(f"places must be from 0 to 15, got {places}")
+    writers = {"text": _text, "markdown": _markdown, "latex": _latex, "json": _json}
+    if fmt not in writers:
+        raise ValueError(f"unknown format {fmt!r}; valid: {', '.join(FORMATS)}")
+    return writers[fmt](w, places)
