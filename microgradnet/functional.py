@@ -22,6 +22,8 @@ from microgradnet.graph import topological_order
 __all__ = ["grad", "gradients", "hessian", "hessian_at", "hvp"]
 
 Scalar = Value | float
+#: A function of Values returning one scalar: a Value, or a plain number (a constant).
+ScalarFunction = Callable[..., Scalar]
 
 
 @overload
@@ -136,8 +138,14 @@ def _as_output(output: object) -> Value:
     )
 
 
+@overload
+def grad(f: ScalarFunction, argnums: int = 0) -> Callable[..., Scalar]: ...
+@overload
+def grad(f: ScalarFunction, argnums: Sequence[int]) -> Callable[..., list[Scalar]]: ...
+
+
 def grad(
-    f: Callable[..., Value], argnums: int | Sequence[int] = 0
+    f: ScalarFunction, argnums: int | Sequence[int] = 0
 ) -> Callable[..., Scalar | list[Scalar]]:
     """The function computing ∂f/∂args[argnums] (JAX style); ``grad(grad(f))`` works.
 
@@ -167,7 +175,7 @@ def grad(
     return gradient_of_f
 
 
-def hessian(f: Callable[..., Value]) -> Callable[..., list[list[float]]]:
+def hessian(f: ScalarFunction) -> Callable[..., list[list[float]]]:
     """The function computing H[i][j] = ∂²f/∂xᵢ∂xⱼ at plain-number arguments (small inputs only)."""
 
     def hessian_of_f(*args: Number) -> list[list[float]]:
