@@ -286,7 +286,9 @@ def sigmoid_221_cases(draw: st.DrawFn) -> NetCase:
     """A 2-2-1 sigmoid network with ½(y − t)², like both seed documents (biases or none)."""
     w1 = [[draw(moderate), draw(moderate)] for _ in range(2)]
     w2 = [[draw(moderate), draw(moderate)]]
-    biases = draw(st.none() | st.just([[draw(moderate), draw(moderate)], [draw(moderate)]]))
+    biases: list[list[float] | None] | None = None
+    if draw(st.booleans(), label="biases"):
+        biases = [[draw(moderate), draw(moderate)], [draw(moderate)]]
     x, t = [draw(moderate), draw(moderate)], draw(unit)
     return NetCase([w1, w2], biases, ["sigmoid", "sigmoid"], [x], [[t]], "squared_error")
 
