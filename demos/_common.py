@@ -24,10 +24,18 @@ def parser(description: str) -> argparse.ArgumentParser:
     """An argument parser with the options every demo shares."""
     p = argparse.ArgumentParser(description=description)
     p.add_argument("--fast", action="store_true", help="a small, quick run (what CI checks)")
-    p.add_argument("--out", type=Path, default=DEFAULT_OUT, metavar="DIR",
-                   help=f"folder for the pictures (default: ./{DEFAULT_OUT})")
-    p.add_argument("--overwrite", action="store_true",
-                   help="replace files a previous run left in the output folder")
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=DEFAULT_OUT,
+        metavar="DIR",
+        help=f"folder for the pictures (default: ./{DEFAULT_OUT})",
+    )
+    p.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace files a previous run left in the output folder",
+    )
     return p
 
 
@@ -41,8 +49,10 @@ class Outputs:
         existing = [name for name in self.names if (folder / name).exists()]
         if existing and not overwrite:
             shown = ", ".join(str(folder / name) for name in existing)
-            fail(f"{shown} already exist{'s' if len(existing) == 1 else ''}; "
-                 "pass --overwrite to replace them or --out to pick another folder")
+            fail(
+                f"{shown} already exist{'s' if len(existing) == 1 else ''}; "
+                "pass --overwrite to replace them or --out to pick another folder"
+            )
         folder.mkdir(parents=True, exist_ok=True)
         self.written: list[Path] = []
 
@@ -88,4 +98,6 @@ def heading(title: str) -> str:
 def columns(rows: Sequence[Sequence[str]], gap: str = "  ") -> str:
     """Rows of cells as left-aligned text columns."""
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    return "\n".join(gap.join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows)
+    return "\n".join(
+        gap.join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows
+    )

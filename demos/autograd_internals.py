@@ -1,4 +1,4 @@
-"""Watch reverse-mode autodiff work: the graph in topological order, then backward one step at a time.
+"""Watch reverse-mode autodiff: the graph in topological order, then backward one step at a time.
 
     python demos/autograd_internals.py [--fast] [--out DIR]
 
@@ -28,7 +28,7 @@ OUTPUTS = ("internals-before.svg", "internals-after.svg", "internals-after.png")
 
 
 def build() -> tuple[Value, dict[str, Value]]:
-    """L = tanh((x·w + x)²), written so that x and v are each used twice; returns L and its nodes."""
+    """L = tanh((x·w + x)²), with x and v each used twice; returns L and its nodes by label."""
     x = Value(0.8, "x")
     w = Value(-1.5, "w")
     u = x * w
@@ -51,9 +51,12 @@ def describe_order(order: Sequence[Value]) -> str:
     rows = [["#", "node", "op", "operands", "data", "local derivatives ∂node/∂operand"]]
     for i, node in enumerate(order):
         operands = ", ".join(name(p) for p in node.parents) or "(leaf)"
-        locals_ = ", ".join(f"∂{name(node)}/∂{name(p)} = {g:.6g}"
-                            for p, g in zip(node.parents, node.local_grads))
-        rows.append([str(i), name(node), node.op or "—", operands, f"{node.data:.6g}", locals_ or "—"])
+        locals_ = ", ".join(
+            f"∂{name(node)}/∂{name(p)} = {g:.6g}" for p, g in zip(node.parents, node.local_grads)
+        )
+        rows.append(
+            [str(i), name(node), node.op or "—", operands, f"{node.data:.6g}", locals_ or "—"]
+        )
     return _common.columns(rows)
 
 
@@ -78,21 +81,25 @@ def backward_by_hand(root: Value) -> list[str]:
             parent.grad += local * node.grad
             contributions[parent] += 1
             again = "   <- accumulates: used more than once" if contributions[parent] > 1 else ""
-            lines.append(f"  {name(parent)}.grad += ∂{name(node)}/∂{name(parent)} · {name(node)}.grad"
-                         f" = {local:.6g} × {node.grad:.6g}: {before:.6g} → {parent.grad:.6g}{again}")
+            lines.append(
+                f"  {name(parent)}.grad += ∂{name(node)}/∂{name(parent)} · {name(node)}.grad"
+                f" = {local:.6g} × {node.grad:.6g}: {before:.6g} → {parent.grad:.6g}{again}"
+            )
     return lines
 
 
 def check_against_backward(root: Value, nodes: dict[str, Value]) -> list[str]:
-    """Rebuild the expression, call ``backward()``, and compare every gradient with the hand replay."""
+    """Rebuild the expression, call ``backward()``, compare every gradient with the hand replay."""
     by_hand = {label: node.grad for label, node in nodes.items()}
     fresh_root, fresh = build()
     fresh_root.backward()
     lines = []
     for label, node in fresh.items():
         agree = math.isclose(node.grad, by_hand[label], rel_tol=1e-12, abs_tol=1e-15)
-        lines.append(f"  {label}: by hand {by_hand[label]:+.10f}   backward() {node.grad:+.10f}   "
-                     f"{'agree' if agree else 'DIFFER'}")
+        lines.append(
+            f"  {label}: by hand {by_hand[label]:+.10f}   backward() {node.grad:+.10f}   "
+            f"{'agree' if agree else 'DIFFER'}"
+        )
         if not agree:
             raise SystemExit(f"error: the hand replay disagrees with backward() at {label}")
     return lines
@@ -103,9 +110,11 @@ def closed_form(nodes: dict[str, Value]) -> str:
     x, w = nodes["x"].data, nodes["w"].data
     v = x * w + x
     dL_ds = 1.0 - math.tanh(v * v) ** 2
-    return (f"  calculus: ∂L/∂x = (1 − tanh²(s)) · 2v · (w + 1) = {dL_ds:.6g} × {2 * v:.6g} × {w + 1:.6g}"
-            f" = {dL_ds * 2 * v * (w + 1):.10f}\n"
-            f"  the (w + 1) is the two uses of x: 'w' through u = x·w, '1' straight into v = u + x")
+    return (
+        f"  calculus: ∂L/∂x = (1 − tanh²(s)) · 2v · (w + 1)"
+        f" = {dL_ds:.6g} × {2 * v:.6g} × {w + 1:.6g} = {dL_ds * 2 * v * (w + 1):.10f}\n"
+        f"  the (w + 1) is the two uses of x: 'w' through u = x·w, '1' straight into v = u + x"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -117,7 +126,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(_common.heading("1. The graph in topological order (inputs first, L last)"))
     order = topological_order(L)
     print(describe_order(order))
-    print("\nNote v·v: one node with two operand occurrences, so two edges and two local derivatives.")
+    print(
+        "\nNote v·v: one node with two operand occurrences, so two edges and two local derivatives."
+    )
     out.write_graph("internals-before.svg", computation_graph(L, show_grad=False))
 
     print(_common.heading("2. Backward, one chain-rule step at a time"))

@@ -78,8 +78,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     x = Value(1.7, "x")
     y = buggy_cube(x)
     y.backward()
-    print(f"buggy cube at x = 1.7: autograd says dy/dx = {x.grad:.6f}, "
-          f"the truth is 3x² = {3 * 1.7**2:.6f} — and nothing complains.")
+    print(
+        f"buggy cube at x = 1.7: autograd says dy/dx = {x.grad:.6f}, "
+        f"the truth is 3x² = {3 * 1.7**2:.6f} — and nothing complains."
+    )
 
     print(_common.heading("gradcheck: autograd against central differences"))
     check("correct cube at x = 1.7", cube, [1.7])
@@ -89,8 +91,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     named = check("f(x, y) = cube(x)·σ(y) at (1.7, -0.4)", f, [1.7, -0.4])
     print()
     print(side_by_side(f, ["x", "y"], [1.7, -0.4]))
-    print(f"x's ratio is 3x / 3x² = 1/x = {1 / 1.7:.6f}: the bug's signature. y's gradient is right.")
-    print("\nThe message names the input (input 0, x), both gradients and the tolerance that was broken.")
+    print(
+        f"x's ratio is 3x / 3x² = 1/x = {1 / 1.7:.6f}: the bug's signature. y's gradient is right."
+    )
+    print("\nThe message names the input (input 0, x), both gradients and the tolerance broken.")
     print("Checking at x = 0 or 1 would have passed the bug: pick ordinary, non-integer points.")
 
     xv, yv = Value(1.7, "x"), Value(-0.4, "y")

@@ -1,4 +1,4 @@
-"""Replay both seed documents end to end from Python: every step, hand deltas beside autograd, pictures.
+"""Replay both seed documents from Python: every step, hand deltas beside autograd, pictures.
 
     python demos/seed_walkthroughs.py [--fast] [--out DIR] [--example NAME] [--places N]
 
@@ -12,7 +12,8 @@ For each worked example shipped with microgradnet (the two hand-worked backprop 
    document's own notation, each number marked against what the document printed;
 3. ``checker.check(ex)`` names the root cause of every number the document got wrong;
 4. ``render`` draws the autograd computation graph and the network diagram (weights on the edges,
-   values and deltas in the neurons) as ``seed-NAME-graph.svg/.png`` and ``seed-NAME-network.svg/.png``.
+   values and deltas in the neurons) as ``seed-NAME-graph.svg/.png`` and
+   ``seed-NAME-network.svg/.png``.
 
 ``--fast`` is accepted for uniformity (the demo takes about a second either way).
 """
@@ -29,8 +30,12 @@ from microgradnet.render import computation_graph, network_diagram
 
 
 def outputs(names: Sequence[str]) -> list[str]:
-    return [f"seed-{name}-{kind}.{suffix}" for name in names
-            for kind in ("graph", "network") for suffix in ("svg", "png")]
+    return [
+        f"seed-{name}-{kind}.{suffix}"
+        for name in names
+        for kind in ("graph", "network")
+        for suffix in ("svg", "png")
+    ]
 
 
 def diagram_notation(ex: Example) -> dict[str, str]:
@@ -47,10 +52,16 @@ def diagram_notation(ex: Example) -> dict[str, str]:
 
 def agreement(w: walkthrough.Walkthrough) -> str:
     """One line: how many numbers were computed both ways, and the largest hand − autograd gap."""
-    gaps = [abs(line.difference) for section in w.sections for line in section.lines
-            if line.difference is not None]
-    return (f"hand-derived vs autograd: {len(gaps)} quantities computed both ways, "
-            f"largest |hand − autograd| = {max(gaps):.3g}")
+    gaps = [
+        abs(line.difference)
+        for section in w.sections
+        for line in section.lines
+        if line.difference is not None
+    ]
+    return (
+        f"hand-derived vs autograd: {len(gaps)} quantities computed both ways, "
+        f"largest |hand − autograd| = {max(gaps):.3g}"
+    )
 
 
 def replay(name: str, places: int | None, out: _common.Outputs) -> None:
@@ -75,10 +86,18 @@ def replay(name: str, places: int | None, out: _common.Outputs) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     p = _common.parser(__doc__.splitlines()[0] if __doc__ else "")
     shipped = example.shipped()
-    p.add_argument("--example", choices=sorted(shipped), action="append",
-                   help="replay only this example (repeatable; default: every shipped one)")
-    p.add_argument("--places", type=int, default=None,
-                   help="decimals for computed numbers (default: as many as the document printed)")
+    p.add_argument(
+        "--example",
+        choices=sorted(shipped),
+        action="append",
+        help="replay only this example (repeatable; default: every shipped one)",
+    )
+    p.add_argument(
+        "--places",
+        type=int,
+        default=None,
+        help="decimals for computed numbers (default: as many as the document printed)",
+    )
     args = p.parse_args(argv)
     names = args.example or sorted(shipped)
     out = _common.Outputs(args.out, outputs(names), overwrite=args.overwrite)

@@ -43,15 +43,33 @@ class Settings:
     target_accuracy: float
 
 
-FULL = Settings(samples=300, noise=0.15, hidden=(16, 16), epochs=100, batch=10, lr=0.3, grid=60,
-                target_accuracy=0.95)
-FAST = Settings(samples=100, noise=0.15, hidden=(8, 8), epochs=40, batch=10, lr=0.5, grid=24,
-                target_accuracy=0.85)
+FULL = Settings(
+    samples=300,
+    noise=0.15,
+    hidden=(16, 16),
+    epochs=100,
+    batch=10,
+    lr=0.3,
+    grid=60,
+    target_accuracy=0.95,
+)
+FAST = Settings(
+    samples=100,
+    noise=0.15,
+    hidden=(8, 8),
+    epochs=40,
+    batch=10,
+    lr=0.5,
+    grid=24,
+    target_accuracy=0.85,
+)
 
 
 # ---- data ----------------------------------------------------------------------------------
-def two_moons(n: int, noise: float, rng: random.Random) -> tuple[list[tuple[float, float]], list[int]]:
-    """n points on two interleaved half-circles (alternating classes 0 and 1), plus Gaussian noise."""
+def two_moons(
+    n: int, noise: float, rng: random.Random
+) -> tuple[list[tuple[float, float]], list[int]]:
+    """n points on two interleaved half-circles (classes 0 and 1 alternate), plus Gaussian noise."""
     points, labels = [], []
     for k in range(n):
         label = k % 2
@@ -100,8 +118,10 @@ class ProgressBar:
         done = (epoch - 1 + fraction) / self.epochs
         filled = round(done * self.width)
         bar = "#" * filled + "-" * (self.width - filled)
-        line = (f"epoch {epoch:>{len(str(self.epochs))}}/{self.epochs} [{bar}] "
-                f"loss {loss:.4f}  acc {100 * accuracy:5.1f}%  {time.perf_counter() - self.start:5.1f}s")
+        line = (
+            f"epoch {epoch:>{len(str(self.epochs))}}/{self.epochs} [{bar}] "
+            f"loss {loss:.4f}  acc {100 * accuracy:5.1f}%  {time.perf_counter() - self.start:5.1f}s"
+        )
         if self.live:
             self.stream.write("\r" + line)
         elif fraction >= 1.0 and (epoch % max(1, self.epochs // 10) == 0 or epoch == self.epochs):
@@ -114,15 +134,23 @@ class ProgressBar:
             self.stream.flush()
 
 
-def train_epoch(mlp: MLP, opt: SGD, xs: list[list[float]], ts: list[int], batch: int,
-                rng: random.Random, bar: ProgressBar, epoch: int) -> float:
+def train_epoch(
+    mlp: MLP,
+    opt: SGD,
+    xs: list[list[float]],
+    ts: list[int],
+    batch: int,
+    rng: random.Random,
+    bar: ProgressBar,
+    epoch: int,
+) -> float:
     """One pass over the shuffled data in mini-batches; returns the epoch's mean loss."""
     order = list(range(len(xs)))
     rng.shuffle(order)
     seen = correct = 0
     total_loss = 0.0
     for start in range(0, len(order), batch):
-        indices = order[start:start + batch]
+        indices = order[start : start + batch]
         outputs = [_single(mlp(xs[i])) for i in indices]
         loss = mean([binary_cross_entropy(y, ts[i]) for y, i in zip(outputs, indices)])
         opt.zero_grad()
@@ -152,19 +180,31 @@ def accuracy(mlp: MLP, xs: list[list[float]], ts: list[int]) -> float:
 
 
 # ---- the picture ---------------------------------------------------------------------------
-def figure(mlp: MLP, scaler: Scaler, points: list[tuple[float, float]], labels: list[int],
-           losses: list[float], acc: float, grid: int) -> str:
+def figure(
+    mlp: MLP,
+    scaler: Scaler,
+    points: list[tuple[float, float]],
+    labels: list[int],
+    losses: list[float],
+    acc: float,
+    grid: int,
+) -> str:
     """Decision boundary over the data (left) and the loss per epoch (right), as one SVG."""
     xs, ys = [p[0] for p in points], [p[1] for p in points]
     pad = 0.3
-    left = _plot.Box(70, 45, 400, 400, (min(xs) - pad, max(xs) + pad), (min(ys) - pad, max(ys) + pad))
+    left = _plot.Box(
+        70, 45, 400, 400, (min(xs) - pad, max(xs) + pad), (min(ys) - pad, max(ys) + pad)
+    )
     top_loss = max(losses) * 1.05
     right = _plot.Box(590, 45, 360, 400, (1, max(2, len(losses))), (0.0, top_loss))
-    wrong = [(predict(mlp, scaler(x, y)) > 0.5) != (label == 1) for (x, y), label in zip(points, labels)]
+    wrong = [
+        (predict(mlp, scaler(x, y)) > 0.5) != (label == 1) for (x, y), label in zip(points, labels)
+    ]
     parts = _plot.decision_map(left, lambda x, y: predict(mlp, scaler(x, y)), grid)
     parts += _plot.scatter(left, points, labels, wrong)
-    parts += _plot.axes_and_title(left, "x1", "x2",
-                                  f"Decision boundary — training accuracy {100 * acc:.1f}%")
+    parts += _plot.axes_and_title(
+        left, "x1", "x2", f"Decision boundary — training accuracy {100 * acc:.1f}%"
+    )
     parts += _plot.curve(right, losses)
     parts += _plot.axes_and_title(right, "epoch", "mean cross-entropy loss", "Training loss")
     return _plot.page(1000, 500, parts)
@@ -184,7 +224,9 @@ class Run:
     seconds: float
 
     def figure(self, grid: int) -> str:
-        return figure(self.mlp, self.scaler, self.points, self.labels, self.losses, self.accuracy, grid)
+        return figure(
+            self.mlp, self.scaler, self.points, self.labels, self.losses, self.accuracy, grid
+        )
 
 
 def train(s: Settings, seed: int = 0, stream: TextIO = sys.stderr) -> Run:
@@ -215,19 +257,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     out = _common.Outputs(args.out, OUTPUTS, overwrite=args.overwrite)
 
     sizes = "-".join(map(str, [2, *s.hidden, 1]))
-    print(f"two moons: {s.samples} points, noise {s.noise}; network {sizes} "
-          f"(tanh hidden layers, sigmoid output), binary cross-entropy")
-    print(f"training {s.epochs} epochs, batches of {s.batch}, learning rate {s.lr} decaying to {s.lr / 10:g}")
+    print(
+        f"two moons: {s.samples} points, noise {s.noise}; network {sizes} "
+        f"(tanh hidden layers, sigmoid output), binary cross-entropy"
+    )
+    print(
+        f"training {s.epochs} epochs, batches of {s.batch}, "
+        f"learning rate {s.lr} decaying to {s.lr / 10:g}"
+    )
     run = train(s, args.seed)
     acc = run.accuracy
-    print(f"trained in {run.seconds:.1f}s; final loss {run.losses[-1]:.4f}; training accuracy {100 * acc:.1f}%")
+    print(
+        f"trained in {run.seconds:.1f}s; final loss {run.losses[-1]:.4f}; "
+        f"training accuracy {100 * acc:.1f}%"
+    )
     svg = run.figure(s.grid)
     out.write_text("moons.svg", svg)
     out.write_bytes("moons.png", _plot.svg_to_png(svg))
     print(out.summary())
     if acc < s.target_accuracy:
-        print(f"FAILED: training accuracy {100 * acc:.1f}% is below the target "
-              f"{100 * s.target_accuracy:.0f}%", file=sys.stderr)
+        print(
+            f"FAILED: training accuracy {100 * acc:.1f}% is below the target "
+            f"{100 * s.target_accuracy:.0f}%",
+            file=sys.stderr,
+        )
         return 1
     print(f"OK: training accuracy {100 * acc:.1f}% >= target {100 * s.target_accuracy:.0f}%")
     return 0

@@ -26,7 +26,12 @@ def run_demo(name: str, out: Path, *args: str) -> subprocess.CompletedProcess[st
     env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
     return subprocess.run(
         [sys.executable, str(DEMOS / f"{name}.py"), "--fast", "--out", str(out), *args],
-        capture_output=True, text=True, encoding="utf-8", env=env, timeout=120, check=False,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env=env,
+        timeout=120,
+        check=False,
     )
 
 
@@ -67,6 +72,7 @@ def test_seed_walkthroughs(tmp_path: Path) -> None:
             width, height = png_size(tmp_path / f"seed-{name}-{kind}.png")
             assert width > 300 and height > 100
 
+
 def test_train_classifier_fast(tmp_path: Path) -> None:
     result = run_demo("train_classifier", tmp_path)
     assert result.returncode == 0, result.stderr
@@ -80,7 +86,7 @@ def test_train_classifier_fast(tmp_path: Path) -> None:
     assert "Decision boundary" in svg and "Training loss" in svg
     assert svg.count("<circle") == 100  # every training point is drawn
     assert "<polyline" in svg  # the loss curve
-    assert "stroke=\"#222\"" in svg  # at least one segment of the p = 0.5 boundary
+    assert 'stroke="#222"' in svg  # at least one segment of the p = 0.5 boundary
 
 
 def test_autograd_internals(tmp_path: Path) -> None:
@@ -107,7 +113,10 @@ def test_gradcheck_demo(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert re.search(r"correct cube at x = 1\.7 +passes", out)
-    assert re.search(r"buggy cube at x = 1\.7 +FAILS: gradient for input 0: analytical 5\.1, numerical 8\.66", out)
+    assert re.search(
+        r"buggy cube at x = 1\.7 +FAILS: gradient for input 0: analytical 5\.1, numerical 8\.66",
+        out,
+    )
     assert re.search(r"buggy cube at x = 1 .* passes", out)  # where 3x = 3x², the bug hides
     assert re.search(r"f\(x, y\).* FAILS: gradient for input 0", out)
     assert "cube" in svg_text(tmp_path / "gradcheck-graph.svg")
@@ -134,11 +143,17 @@ def test_tour_notebook_runs_top_to_bottom() -> None:
         notebook, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(DEMOS)}}
     )
     client.execute()  # raises CellExecutionError naming the first cell that fails
-    outputs = [output for cell in notebook.cells if cell.cell_type == "code" for output in cell.outputs]
+    outputs = [
+        output for cell in notebook.cells if cell.cell_type == "code" for output in cell.outputs
+    ]
     assert not [output for output in outputs if output.output_type == "error"]
-    svgs = [output.data["image/svg+xml"] for output in outputs if "image/svg+xml" in output.get("data", {})]
-    assert len(svgs) >= 3  # graphs before and after backward, and the classifier's picture
+    data = [output.get("data", {}) for output in outputs]
+    svgs = [item["image/svg+xml"] for item in data if "image/svg+xml" in item]
+    assert len(svgs) >= 5  # seed network and graph, internals before/after, the classifier
+    assert any("w_{x1→h1}" in svg for svg in svgs)  # the seed network in the document's notation
     assert any("tanh" in svg and "grad 0.3899" in svg for svg in svgs)
     assert any("Decision boundary" in svg for svg in svgs)
+    markdown = "".join(item["text/markdown"] for item in data if "text/markdown" in item)
+    assert r"\delta_{h1}" in markdown and "0.012245 ✗" in markdown  # the walkthrough, marked
     printed = "".join(output.get("text", "") for output in outputs)
     assert "FAILS: gradient for input 0" in printed and "accumulates" in printed
