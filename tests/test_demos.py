@@ -19,6 +19,7 @@ import nbclient
 import nbformat
 
 DEMOS = Path(__file__).resolve().parent.parent / "demos"
+IMAGES = DEMOS / "images"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
@@ -63,7 +64,8 @@ def test_seed_walkthroughs(tmp_path: Path) -> None:
     assert "δ_{h1} = ∂L/∂h₁·σ′(z_{h1}) = (0.011031)(0.247264) = 0.002728" in out
     gaps = [float(g) for g in re.findall(r"largest \|hand − autograd\| = (\S+)", out)]
     assert len(gaps) == 2 and all(gap <= 1e-12 for gap in gaps)  # same floats, same order: ~exact
-    network = svg_text(tmp_path / "seed-glickert-network.svg")
+    network_svg = tmp_path / "seed-glickert-network.svg"
+    network = svg_text(network_svg)
     assert "w_{x1→h1}" in network and "δ_o" in network  # the document's notation on the diagram
     graph = svg_text(tmp_path / "seed-manual-221-graph.svg")
     assert "W1[0,0]" in graph and "sigmoid" in graph
@@ -71,6 +73,24 @@ def test_seed_walkthroughs(tmp_path: Path) -> None:
         for kind in ("graph", "network"):
             width, height = png_size(tmp_path / f"seed-{name}-{kind}.png")
             assert width > 300 and height > 100
+    check_readme_image("seed-glickert-network.svg", network_svg, exact=False)
+
+
+def svg_words(path: Path) -> list[str]:
+    """Every piece of text an SVG shows, sorted: its content, whatever the layout or route drew."""
+    root = ET.fromstring(path.read_text(encoding="utf-8"))
+    texts = (el for el in root.iter() if el.tag.endswith("}text") or el.tag == "text")
+    return sorted("".join(el.itertext()).strip() for el in texts)
+
+
+def check_readme_image(name: str, produced: Path, *, exact: bool) -> None:
+    """README's committed picture matches what the demo produces now (see make_readme_images.py)."""
+    committed = IMAGES / name
+    hint = f"demos/images/{name} is stale: run `python demos/make_readme_images.py`"
+    if exact:  # pure-Python SVG: the same bytes
+        assert committed.read_text(encoding="utf-8") == produced.read_text(encoding="utf-8"), hint
+    else:  # drawn by Graphviz, whose layout may differ by version/route: the same text content
+        assert svg_words(committed) == svg_words(produced), hint
 
 
 def test_train_classifier_fast(tmp_path: Path) -> None:
@@ -87,6 +107,7 @@ def test_train_classifier_fast(tmp_path: Path) -> None:
     assert svg.count("<circle") == 100  # every training point is drawn
     assert "<polyline" in svg  # the loss curve
     assert 'stroke="#222"' in svg  # at least one segment of the p = 0.5 boundary
+    check_readme_image("moons.svg", tmp_path / "moons.svg", exact=True)
 
 
 def test_autograd_internals(tmp_path: Path) -> None:
@@ -106,6 +127,7 @@ def test_autograd_internals(tmp_path: Path) -> None:
     assert "grad 0.3899" in after  # ∂L/∂x = (1 − tanh²(0.16))·2(−0.4)·(−0.5)
     width, height = png_size(tmp_path / "internals-after.png")
     assert width > 300 and height > 50
+    check_readme_image("internals-after.svg", tmp_path / "internals-after.svg", exact=False)
 
 
 def test_gradcheck_demo(tmp_path: Path) -> None:
