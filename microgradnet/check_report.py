@@ -108,13 +108,26 @@ class _Words:
                 f"rounded intermediates carried forward: every intermediate rounded to "
                 f"{f.slip.decimals} decimals reproduces the printed value."
             )
-        text = f"{f.slip.description}. {self.sym(f.site)} is effectively {used} instead of {exact}"
+        text = self.describe(f.slip.description)
+        if f.site not in {self.c.rows[n].claim.key for n in f.roots}:
+            text += f". {self.sym(f.site)} is effectively {used} instead of {exact}"
         right = [
             p.text for p in self.c.example.published.get(f.site, ()) if p.matches(f.site_exact)
         ]
         if right:
             text += f", though the document itself prints {self.sym(f.site)} = {right[0]}: the two forms are mixed"
         return text + "."
+
+    def describe(self, template: str) -> str:
+        """A slip's description in the document's symbols (those of the first output)."""
+        n_layers = len(self.c.example.layers)
+        return template.format(
+            y=self.sym(f"a{n_layers}[0]"),
+            t=self.sym("t[0]"),
+            fprime=self.sym(f"fprime{n_layers}[0]"),
+            L=self.sym("L"),
+            eta=self.sym("eta"),
+        )
 
     def notes(self) -> list[str]:
         notes = []

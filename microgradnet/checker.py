@@ -182,7 +182,7 @@ class _Checker:
                 wrong = tuple(s for s in sources if self.wrong(s))
                 verdict: Verdict = "consequence" if wrong else "agrees_rounded"
                 return Row(claim, exact, verdict, value, wrong or sources)
-        slip, reproduced = self.find_slip(claim)
+        slip, reproduced = self.find_slip(n)
         return Row(claim, exact, "differs", reproduced, slip=slip)
 
     def substitution_note(self, n: int) -> float | None:
@@ -228,7 +228,10 @@ class _Checker:
 
     # -- slips --
 
-    def find_slip(self, claim: Claim) -> tuple[Slip | None, float | None]:
+    def find_slip(self, n: int) -> tuple[Slip | None, float | None]:
+        """The first slip that reproduces claim n, preferring one that leaves every correct value
+        printed before it unchanged (a slip the rest of the document does not contradict)."""
+        claim = self.claims[n]
         places = claim.printing.places
         candidates = [
             *slips(self.derivation, places),
@@ -237,13 +240,19 @@ class _Checker:
         named = [s for s in candidates if s.name != "rounded"]
         site_rounding = [s for s in candidates if s.name == "rounded" and s.site]
         global_rounding = [s for s in candidates if s.name == "rounded" and not s.site]
+        correct = [m for m in range(n) if self.claims[m].inside is None and not self.wrong(m)]
+        fallback: tuple[Slip | None, float | None] = (None, None)
         for slip in [*named, *site_rounding, *global_rounding]:
             if slip.site == claim.key:
                 continue
-            value = self.derivation.evaluate(None, slip.formulas, slip.round_all)[claim.key]
-            if agrees(claim.printing, value):
-                return self.located(slip, claim.key), value
-        return None, None
+            values = self.derivation.evaluate(None, slip.formulas, slip.round_all)
+            if not agrees(claim.printing, values[claim.key]):
+                continue
+            if all(agrees(self.claims[m].printing, values[self.claims[m].key]) for m in correct):
+                return self.located(slip, claim.key), values[claim.key]
+            if fallback[0] is None:
+                fallback = (self.located(slip, claim.key), values[claim.key])
+        return fallback
 
     def located(self, slip: Slip, key: str) -> Slip:
         """The slip with ``site`` set to the replaced quantity that ``key`` depends on (or is)."""
@@ -320,11 +329,7 @@ def _group(checker: _Checker, rows: list[Row]) -> tuple[list[Row], list[Finding]
         if row.verdict == "differs":
             slip = row.slip
             claim = row.claim
-            ident: object = (
-                ("unknown", claim.key, claim.printing.text)
-                if slip is None
-                else (slip.name, slip.site, slip.decimals)
-            )
+            ident: object = _identity(claim, slip)
             if ident not in keys:
                 keys.append(ident)
                 members.append([])
@@ -335,6 +340,7 @@ def _group(checker: _Checker, rows: list[Row]) -> tuple[list[Row], list[Finding]
             if parents:
                 finding_of[n] = min(parents)
                 members[finding_of[n] - 1].append(n)
+    _downstream_roots(checker, rows, members)
     numbered = [
         Row(
             r.claim,
@@ -353,6 +359,38 @@ def _group(checker: _Checker, rows: list[Row]) -> tuple[list[Row], list[Finding]
         for number in range(1, len(keys) + 1)
     ]
     return numbered, findings
+
+
+def _downstream_roots(checker: _Checker, rows: list[Row], members: list[list[int]]) -> None:
+    """Within one finding, a root computed from another root's quantity is its consequence
+    (it was computed from the slipped value at full precision rather than from its printing)."""
+    for member in members:
+        for n in member:
+            if rows[n].verdict != "differs":
+                continue
+            ancestors = set(checker.derivation.ancestors(rows[n].claim.key))
+            above = [m for m in member if m != n and rows[m].claim.key in ancestors]
+            if above:
+                row = rows[n]
+                rows[n] = Row(
+                    row.claim,
+                    row.recomputed,
+                    "consequence",
+                    row.reproduced,
+                    tuple(above),
+                    slip=row.slip,
+                )
+
+
+def _identity(claim: Claim, slip: Slip | None) -> object:
+    """Claims with the same identity share one finding: a named slip made throughout (every update's
+    sign, every hidden δ) is one root cause; a rounding is one per rounded quantity; an unexplained
+    number is one per quantity and printed value."""
+    if slip is None:
+        return ("unknown", claim.key, claim.printing.text)
+    if slip.name == "rounded":
+        return (slip.name, slip.site, slip.decimals)
+    return (slip.name,)
 
 
 def _finding(checker: _Checker, rows: list[Row], number: int, member: list[int]) -> Finding:

@@ -339,7 +339,12 @@ def _order(formulas: Mapping[str, Formula]) -> list[str]:
 
 @dataclass(frozen=True)
 class Slip:
-    """A named hand-derivation mistake: ``name`` (an id), ``description`` and its replacement formulas."""
+    """A named hand-derivation mistake: ``name`` (an id), ``description`` and its replacement formulas.
+
+    ``description`` is a template: ``{y}``, ``{t}``, ``{fprime}`` (of the output), ``{L}`` and
+    ``{eta}`` stand for the document's own symbols. A rounding slip has ``site`` (the rounded
+    quantity, or "" for every intermediate) and ``decimals``.
+    """
 
     name: str
     description: str
@@ -366,7 +371,6 @@ def _delta_slips(d: Derivation) -> list[Slip]:
     n_layers, n_out = len(ex.layers), ex.layers[-1].size
     ys, ts = d._outputs(), [f"t[{j}]" for j in range(n_out)]
     deltas = [f"delta{n_layers}[{j}]" for j in range(n_out)]
-    derivative = {"sigmoid": "σ′(z)"}.get(ex.layers[-1].activation, "f′(z)")
     if ex.loss == "cross_entropy":
         added = tuple(
             Formula(
@@ -380,11 +384,11 @@ def _delta_slips(d: Derivation) -> list[Slip]:
         return [
             Slip(
                 "derivative_added",
-                f"output delta with an extra {derivative}: the squared-error form "
-                f"(y − t)·{derivative} used with cross-entropy, whose δ is y − t",
+                "output delta with an extra {fprime}: the squared-error form ({y} − {t})·{fprime} "
+                "used with cross-entropy, whose δ is {y} − {t}",
                 added,
             ),
-            Slip("error_sign", "sign of the error: t − y used instead of y − t", flipped),
+            Slip("error_sign", "sign of the error: {t} − {y} used instead of {y} − {t}", flipped),
         ]
     dropped = tuple(Formula(deltas[j], (ys[j], ts[j]), lambda v: v[0] - v[1]) for j in range(n_out))
     flipped = tuple(
@@ -394,11 +398,11 @@ def _delta_slips(d: Derivation) -> list[Slip]:
     return [
         Slip(
             "derivative_dropped",
-            f"output delta without the activation derivative: y − t (the "
-            f"cross-entropy form) used instead of (y − t)·{derivative}",
+            "output delta without the activation derivative: {y} − {t} (the cross-entropy "
+            "form) used instead of ({y} − {t})·{fprime}",
             dropped,
         ),
-        Slip("error_sign", "sign of the error: t − y used instead of y − t", flipped),
+        Slip("error_sign", "sign of the error: {t} − {y} used instead of {y} − {t}", flipped),
     ]
 
 
@@ -407,8 +411,8 @@ def _half_slips(d: Derivation) -> list[Slip]:
         return []
     found = []
     for name, scale, words in (
-        ("half_missing", 2.0, "missing ½ in the loss: L = Σ(y − t)²"),
-        ("half_doubled", 0.5, "½ applied twice in the loss: L = ¼Σ(y − t)²"),
+        ("half_missing", 2.0, "missing ½ in the loss: {L} = ({y} − {t})²"),
+        ("half_doubled", 0.5, "½ applied twice in the loss: {L} = ¼({y} − {t})²"),
     ):
         values = tuple(_scaled(d.formulas[key], scale) for key in ("L", "L_new"))
         found.append(Slip(name, words, values))
@@ -417,7 +421,7 @@ def _half_slips(d: Derivation) -> list[Slip]:
             _scaled(d.formulas[f"dL_da{n_layers}[{j}]"], scale)
             for j in range(d.example.layers[-1].size)
         )
-        found.append(Slip(name, words + " and ∂L/∂y scaled to match", values + grads))
+        found.append(Slip(name, words + " and ∂{L}/∂{y} scaled to match", values + grads))
     return found
 
 
@@ -432,7 +436,7 @@ def _sign_slip(d: Derivation) -> Slip:
     ]
     return Slip(
         "update_sign",
-        "sign of the update: θ + η·∂L/∂θ instead of θ − η·∂L/∂θ",
+        "sign of the update: θ + {eta}·∂{L}/∂θ instead of θ − {eta}·∂{L}/∂θ",
         tuple(Formula(f.key, f.deps, lambda v: v[0] + v[1]) for f in new),
     )
 

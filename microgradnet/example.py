@@ -282,9 +282,11 @@ class _Parser:
     def example(self, data: dict[str, Any], default_name: str) -> Example:
         self.check_keys(data, _TOP_KEYS, None)
         inputs = self.vector(self.required(data, "inputs"), "inputs")
-        layers = self.layers(data, len(inputs))
+        raw_targets = self.required(data, "targets")
+        n_targets = len(raw_targets) if isinstance(raw_targets, list) else 1
+        layers = self.layers(data, len(inputs), n_targets)
         sizes, activations = [l.size for l in layers], [l.activation for l in layers]
-        targets = self.targets(self.required(data, "targets"), sizes[-1])
+        targets = self.targets(raw_targets, sizes[-1])
         loss = self.loss(data.get("loss", "squared_error"), activations[-1])
         products = self.products(data)
         notation = Notation(
@@ -411,7 +413,8 @@ class _Parser:
 
     # -- layers --
 
-    def layers(self, data: Mapping[str, Any], n_inputs: int) -> list[Layer]:
+    def layers(self, data: Mapping[str, Any], n_inputs: int, n_targets: int) -> list[Layer]:
+        """Every layer; the output layer has one neuron per target unless its ``size`` says otherwise."""
         tables = self.required(data, "layers")
         if (
             not isinstance(tables, list)
@@ -428,7 +431,8 @@ class _Parser:
         drawn = None if all(with_weights) else self.drawn_weights(data, tables, n_inputs)
         layers, fan_in = [], n_inputs
         for l, table in enumerate(tables):
-            layers.append(self.layer(table, l, fan_in, None if drawn is None else drawn[l]))
+            rows = n_targets if l == len(tables) - 1 and "size" not in table else None
+            layers.append(self.layer(table, l, fan_in, None if drawn is None else drawn[l], rows))
             fan_in = layers[-1].size
         return layers
 
@@ -448,7 +452,9 @@ class _Parser:
             raise self.fail(f"layers[{l}].size", f"expected a positive whole number, got {value!r}")
         return value
 
-    def layer(self, table: Mapping[str, Any], l: int, fan_in: int, drawn: Any) -> Layer:
+    def layer(
+        self, table: Mapping[str, Any], l: int, fan_in: int, drawn: Any, rows: int | None
+    ) -> Layer:
         path = f"layers[{l}]"
         self.check_keys(table, _LAYER_KEYS, path)
         activation = table.get("activation", "sigmoid")
@@ -458,7 +464,7 @@ class _Parser:
                 f"unknown activation {activation!r}; valid names: {', '.join(ACTIVATION_NAMES)}",
             )
         raw = table["weights"] if drawn is None else drawn
-        rows = self.size(table["size"], l) if "size" in table else None
+        rows = self.size(table["size"], l) if "size" in table else rows
         weights = self.matrix(raw, f"{path}.weights", rows, fan_in)
         biases = None
         if "biases" in table:
