@@ -105,22 +105,26 @@ class Scaler:
 class ProgressBar:
     """``epoch 37/100 [#######-----] loss 0.1234  acc 96.3%  4.1s`` on stderr.
 
-    On a terminal the line is redrawn in place after every batch; otherwise (a log file, CI) one
-    line is printed every tenth of the run, so logs stay short.
+    On a terminal the line is redrawn in place (at most 20 times a second, and at the end of each
+    epoch); otherwise (a log file, CI) one line is printed every tenth of the run.
     """
 
     def __init__(self, epochs: int, stream: TextIO = sys.stderr, width: int = 24) -> None:
         self.epochs, self.stream, self.width = epochs, stream, width
         self.live = stream.isatty()
-        self.start = time.perf_counter()
+        self.start = self.drawn = time.perf_counter()
 
     def update(self, epoch: int, fraction: float, loss: float, accuracy: float) -> None:
+        now = time.perf_counter()
+        if self.live and fraction < 1.0 and now - self.drawn < 0.05:
+            return
+        self.drawn = now
         done = (epoch - 1 + fraction) / self.epochs
         filled = round(done * self.width)
         bar = "#" * filled + "-" * (self.width - filled)
         line = (
             f"epoch {epoch:>{len(str(self.epochs))}}/{self.epochs} [{bar}] "
-            f"loss {loss:.4f}  acc {100 * accuracy:5.1f}%  {time.perf_counter() - self.start:5.1f}s"
+            f"loss {loss:.4f}  acc {100 * accuracy:5.1f}%  {now - self.start:5.1f}s"
         )
         if self.live:
             self.stream.write("\r" + line)
