@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from microgradnet.engine import Value, detect_anomaly, is_grad_enabled, no_grad, vsum
 from microgradnet.errors import AnomalyError, GradcheckError, ShapeError
-from microgradnet.functional import grad, gradients, hessian, hvp
+from microgradnet.functional import grad, gradients, hessian, hessian_at, hvp
 from microgradnet.gradcheck import gradcheck, gradgradcheck, numerical_gradient
 from microgradnet.graph import topological_order
 from microgradnet.losses import binary_cross_entropy, half_squared_error, mean, mse
@@ -28,6 +28,7 @@ __all__ = [
     "gradients",
     "grad",
     "hessian",
+    "hessian_at",
     "hvp",
     "gradcheck",
     "gradgradcheck",

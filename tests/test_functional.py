@@ -278,7 +278,7 @@ def test_gradgradcheck_names_the_input_of_a_wrong_mixed_derivative(
     with pytest.raises(GradcheckError) as caught:
         gradgradcheck(lambda x, y: x * y, [0.3, 2.0])
     message = str(caught.value)
-    assert "x0" in message and "input 1" in message  # row ∂/∂x0, column input 1
+    assert "x[0]" in message and "input 1" in message  # row ∂/∂x[0], column input 1
     analytical, numerical = reported_numbers(caught.value)
     assert analytical == 0.0
     assert numerical == pytest.approx(1.0, rel=1e-6)
