@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import NoReturn
 
 from microgradnet import check_report, render, report
@@ -48,6 +48,17 @@ def _steps(text: str) -> int:
     return _count(text, 1, _MAX_STEPS)
 
 
+def _format(choices: Sequence[str]) -> Callable[[str], str]:
+    """A --format type: one of ``choices`` (the same message on every Python version)."""
+
+    def parse(text: str) -> str:
+        if text not in choices:
+            raise argparse.ArgumentTypeError(f"expected one of {', '.join(choices)}, got {text!r}")
+        return text
+
+    return parse
+
+
 def _parser() -> _Parser:
     parser = _Parser(
         prog="microgradnet",
@@ -59,14 +70,21 @@ def _parser() -> _Parser:
     walk.add_argument("example", nargs="?", help="a shipped example's name or a .toml file")
     walk.add_argument("--list", action="store_true", help="list the shipped examples")
     walk.add_argument("--places", type=_places, help="decimals to print (default: the example's)")
-    walk.add_argument("--format", choices=report.FORMATS, default="text")
+    walk.add_argument(
+        "--format", type=_format(report.FORMATS), default="text", metavar="|".join(report.FORMATS)
+    )
     walk.add_argument("--steps", type=_steps, help="training steps to report the loss for")
     walk.add_argument(
         "--graph", metavar="FILE", help="also write the computation graph (.svg, .png, .pdf)"
     )
     chk = commands.add_parser("check", help="check every number an example file publishes")
     chk.add_argument("example", help="a .toml file (or a shipped example's name)")
-    chk.add_argument("--format", choices=check_report.FORMATS, default="text")
+    chk.add_argument(
+        "--format",
+        type=_format(check_report.FORMATS),
+        default="text",
+        metavar="|".join(check_report.FORMATS),
+    )
     graph = commands.add_parser("graph", help="draw an example's computation graph or network")
     graph.add_argument("example", help="a shipped example's name or a .toml file")
     graph.add_argument(

@@ -180,7 +180,8 @@ def latex_from_text(text: str) -> str:
         else:
             out.append(_WORDS[char] + " " if char in _WORDS else _PLAIN.get(char, char))
             pos += 1
-    return "".join(out).replace(" }", "}").replace(" _", "_").replace(" ^", "^").strip()
+    # a space after a command is needed only before a letter: "\\rightarrow h1", "\\sigma'(z)"
+    return re.sub(r"(\\[A-Za-z]+) (?![A-Za-z])", r"\1", "".join(out)).strip()
 
 
 # ---- default symbols --------------------------------------------------------------------------
@@ -249,11 +250,9 @@ class Notation:
         if kind == "error":
             y, t = self(Key("a", len(self.layer_sizes), 0)), self(Key("t", 0, 0))
             bars = (f"|{y.text} − {t.text}|", rf"\lvert {y.latex} - {t.latex} \rvert")
-            return (
-                Symbol(*bars)
-                if self.layer_sizes[-1] == 1
-                else Symbol("Σ" + bars[0], r"\sum " + bars[1])
-            )
+            if self.layer_sizes[-1] == 1:
+                return Symbol(*bars)
+            return Symbol("Σ|y − t|", r"\sum \lvert y - t \rvert")
         words = {
             "L_reduction": "loss reduction",
             "L_reduction_pct": "loss reduction (%)",

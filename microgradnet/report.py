@@ -195,13 +195,12 @@ def _text_line(line: Line, w: Walkthrough, places: int) -> list[str]:
 
 
 def _training_text(training: Sequence[StepLoss], places: int) -> list[str]:
-    rows = [
-        f"{_INDENT}{'step':>5}  {'loss (hand)':<{places + 8}}{'loss (autograd)':<{places + 8}}hand − autograd"
-    ]
+    width = max(places + 6, len("loss (autograd)")) + 2
+    rows = [f"{_INDENT}{'step':>5}  {'loss (hand)':<{width}}{'loss (autograd)':<{width}}hand − autograd"]
     for s in training:
         rows.append(
-            f"{_INDENT}{s.step:>5}  {number(s.hand, places):<{places + 8}}"
-            f"{number(s.autograd, places):<{places + 8}}{difference(s.hand - s.autograd)}"
+            f"{_INDENT}{s.step:>5}  {number(s.hand, places):<{width}}"
+            f"{number(s.autograd, places):<{width}}{difference(s.hand - s.autograd)}"
         )
     return rows
 
@@ -313,7 +312,13 @@ def _latex(w: Walkthrough, places: int) -> str:
         f"% microgradnet walkthrough of {latex_text(ex.name)}; needs \\usepackage{{amsmath,amssymb}}",
         rf"\section*{{{latex_text(ex.title or ex.name)}}}",
     ]
-    rows += [latex_text(line) + r"\\" for line in _header(ex, places)[1:]]
+    if ex.source:
+        rows.append(latex_text(ex.source) + r"\\")
+    loss = {"squared_error": r"$L = \tfrac{1}{2}\sum (y - t)^2$", "cross_entropy": "binary cross-entropy"}
+    rows.append(
+        f"{ex.architecture} network ({'/'.join(ex.activations)}), loss {loss[ex.loss]}, "
+        f"$\\eta = {number(ex.learning_rate, places, given=True)}$; numbers to {places} decimals\\\\"
+    )
     for section in w.sections:
         rows += ["", rf"\subsection*{{{latex_text(section.title)}}}", r"\begin{align*}"]
         body = [_latex_line(line, w, places) for line in section.lines]

@@ -373,9 +373,7 @@ class _Builder:
     ) -> Line:
         if self.ex.loss == "cross_entropy":
             symbolic = [_cross_entropy_term(_sym(y), _sym(t)) for y, t in outputs]
-            numeric = [
-                _cross_entropy_term(self.num(y, True), self.num(t, True)) for y, t in outputs
-            ]
+            numeric = [_cross_entropy_term(self.num(y), self.num(t)) for y, t in outputs]
             wrap = (_op("−[", "-["), _op("]"))
         else:
             symbolic = [(_op("("), _sym(y), MINUS, _sym(t), _op(")²", ")^2")) for y, t in outputs]
@@ -569,7 +567,7 @@ def _is_intermediate(key: str) -> bool:
 def _cross_entropy_slope(y: Token, t: Token) -> Side:
     """−t/y + (1 − t)/(1 − y)."""
     return (
-        MINUS,
+        _op("−", "-"),
         t,
         _op("/"),
         y,

@@ -1,0 +1,259 @@
+"""The derivation checker: what it finds in both seed documents, and each slip it claims to recognise."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from strategies import NetCase, net_cases
+from test_walkthrough import toml_from_case
+
+from microgradnet.check_report import check as check_text
+from microgradnet.checker import Check, Row, check
+from microgradnet.example import load, parse
+from microgradnet.walkthrough import run
+
+DATA = Path(__file__).parent / "data"
+
+
+def _not_agreeing(result: Check) -> list[tuple[str, str, str, int | None]]:
+    return [
+        (r.claim.key, r.claim.printing.text, r.verdict, r.finding)
+        for r in result.shown()
+        if r.verdict not in ("agrees", "agrees_rounded")
+    ]
+
+
+def _row(result: Check, key: str, text: str) -> Row:
+    return next(r for r in result.rows if r.claim.key == key and r.claim.printing.text == text)
+
+
+# ---- seed document 000 ------------------------------------------------------------------------
+
+
+def test_seed_000_has_two_root_causes_and_two_consequences() -> None:
+    result = check(load("glickert"))
+    assert not result.ok
+    assert _not_agreeing(result) == [
+        ("fprime2[0]", "0.222774", "differs", 1),
+        ("delta2[0]", "0.165074", "differs", 2),  # δ_o as substituted into δ_h1
+        ("delta1[0]", "0.012245", "consequence", 2),
+        ("delta2[0]", "0.165074", "differs", 2),  # … and into δ_h2
+        ("delta1[1]", "0.036235", "consequence", 2),
+    ]
+    assert len(list(result.shown())) == 46
+
+
+def test_seed_000_sigma_prime_of_z_o_is_an_isolated_misprint() -> None:
+    result = check(load("glickert"))
+    first = result.findings[0]
+    assert first.slip is None and first.site == "fprime2[0]"
+    assert first.site_exact == pytest.approx(0.2227507, abs=0.5e-7)  # o(1 − o)
+    assert first.consequences == ()
+    assert [result.rows[n].claim.key for n in first.unaffected] == [
+        "delta2[0]"
+    ]  # δ_o = 0.036770 is right
+    assert _row(result, "delta2[0]", "0.036770").substituted == pytest.approx(0.036774, abs=0.5e-6)
+
+
+def test_seed_000_hidden_deltas_use_the_cross_entropy_output_delta() -> None:
+    result = check(load("glickert"))
+    second = result.findings[1]
+    assert second.slip is not None and second.slip.name == "derivative_dropped"
+    assert second.site == "delta2[0]"
+    assert second.site_value == pytest.approx(0.165074, abs=0.5e-6)  # o − y
+    assert [result.rows[n].claim.printing.where for n in second.consequences] == [
+        "Hidden Layer Deltas"
+    ] * 2
+    # the weight updates use the right δ_h1 = 0.002728 and δ_h2 = 0.008071: nothing further is affected
+    assert {result.rows[n].claim.key for n in second.unaffected} == {
+        "step_W1[0,0]",
+        "step_W1[0,1]",
+        "step_W1[1,0]",
+        "step_W1[1,1]",
+    }
+    assert _row(result, "delta1[0]", "0.002728").verdict == "agrees"
+
+
+def test_seed_000_names_the_loss_inconsistently() -> None:
+    stated = check(load("glickert")).stated
+    assert [(s.stated.name, s.verdict, s.key) for s in stated] == [
+        ("cross_entropy", "differs", "delta2[0]"),
+        ("mse", "loose", "delta2[0]"),
+    ]
+    assert stated[0].value == pytest.approx(0.165074, abs=0.5e-6)  # δ_o = o − y under cross-entropy
+    assert stated[1].value == pytest.approx(0.073541, abs=0.5e-6)  # 2(o − y)σ′(z_o) under (o − y)²
+
+
+# ---- seed document 004 ------------------------------------------------------------------------
+
+
+def test_seed_004_agrees_everywhere() -> None:
+    result = check(load("manual-221"))
+    assert result.ok
+    assert _not_agreeing(result) == [] and result.findings == ()
+    assert len(list(result.shown())) == 50
+
+
+def test_seed_004_prints_full_precision_values_beside_rounded_substitutions() -> None:
+    result = check(load("manual-221"))
+    notes = {
+        (r.claim.key, r.claim.printing.text): r.substituted
+        for r in result.rows
+        if r.substituted is not None
+    }
+    assert set(notes) == {("L", "0.11115"), ("z2[0]_new", "0.13447")}
+    assert notes["L", "0.11115"] == pytest.approx(0.111156125, abs=1e-12)  # ½(0.5285 − 1)²
+    assert notes["z2[0]_new", "0.13447"] == pytest.approx(
+        0.13447644, abs=1e-8
+    )  # from a⁽¹⁾ⁿᵉʷ = 0.5005, 0.6789
+
+
+def test_seed_004_calls_half_the_squared_error_mse() -> None:
+    (stated,) = check(load("manual-221")).stated
+    assert (stated.verdict, stated.key) == ("loose", "L")
+    assert stated.value == pytest.approx(0.2223027, abs=1e-7)  # (y − t)², twice the printed L
+
+
+def test_the_seed_reports_say_what_was_found() -> None:
+    text = check_text(check(load("glickert")))
+    assert "46 printed values: 41 agree, 3 differ, 2 are consequences, 2 root causes." in text
+    assert (
+        "[1] σ′(z_o): printed 0.222774, recomputed 0.222751; no common slip reproduces it." in text
+    )
+    assert "output delta without the activation derivative: o − y (the cross-entropy form)" in text
+    assert "δ_{h1} (Hidden Layer Deltas) = 0.012245 (should be 0.002728)" in text
+    assert max(len(line) for line in text.splitlines()) <= 100
+    assert "50 printed values: 50 agree, 0 root causes." in check_text(check(load("manual-221")))
+
+
+# ---- deliberately wrong files -----------------------------------------------------------------
+
+SLIPS = [
+    (
+        "slip_derivative_dropped.toml",
+        "derivative_dropped",
+        "delta2[0]",
+        ["delta2[0]"],
+        [
+            "dL_dW2[0,0]",
+            "dL_dW2[0,1]",
+            "dL_db2[0]",
+            "dL_da1[0]",
+            "delta1[0]",
+            "dL_da1[1]",
+            "delta1[1]",
+            "W2[0,0]_new",
+            "W2[0,1]_new",
+        ],
+    ),
+    (
+        "slip_derivative_added.toml",
+        "derivative_added",
+        "delta2[0]",
+        ["delta2[0]"],
+        ["dL_dW2[0,0]", "dL_dW2[0,1]"],
+    ),
+    ("slip_mixed_forms.toml", "derivative_dropped", "delta2[0]", ["delta1[0]", "delta1[1]"], []),
+    ("slip_half_missing.toml", "half_missing", "L", ["L"], []),
+    ("slip_half_doubled.toml", "half_doubled", "L", ["L"], []),
+    (
+        "slip_update_sign.toml",
+        "update_sign",
+        "W1[0,0]_new",
+        [
+            "W1[0,0]_new",
+            "W1[0,1]_new",
+            "b1[0]_new",
+            "W1[1,0]_new",
+            "W1[1,1]_new",
+            "b1[1]_new",
+            "W2[0,0]_new",
+            "W2[0,1]_new",
+            "b2[0]_new",
+        ],
+        ["z1[0]_new", "z1[1]_new", "a2[0]_new", "L_new"],
+    ),
+    (
+        "slip_updated_weights.toml",
+        "updated_weights",
+        "dL_da1[0]",
+        ["dL_da1[0]", "dL_da1[1]"],
+        ["delta1[0]", "dL_dW1[0,0]", "dL_dW1[0,1]", "delta1[1]", "dL_dW1[1,0]", "dL_dW1[1,1]"],
+    ),
+    ("slip_rounded.toml", "rounded", "a2[0]", ["L"], []),
+    (
+        "slip_error_sign.toml",
+        "error_sign",
+        "dL_da2[0]",
+        ["dL_da2[0]"],
+        ["delta2[0]", "dL_dW2[0,0]", "dL_dW2[0,1]", "W2[0,0]_new", "W2[0,1]_new"],
+    ),
+    (
+        "slip_propagated.toml",
+        None,
+        "z1[0]",
+        ["z1[0]"],
+        ["a1[0]", "z2[0]", "a2[0]", "L", "delta2[0]", "dL_dW2[0,0]", "W2[0,0]_new"],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("file", "slip", "site", "roots", "consequences"), SLIPS, ids=[s[0] for s in SLIPS]
+)
+def test_each_deliberate_slip_is_named_once_with_its_consequences(
+    file: str, slip: str | None, site: str, roots: list[str], consequences: list[str]
+) -> None:
+    result = check(load(str(DATA / file)))
+    assert not result.ok
+    (finding,) = result.findings  # one root cause, reported once
+    assert (None if finding.slip is None else finding.slip.name) == slip
+    assert finding.site == site
+    assert [result.rows[n].claim.key for n in finding.roots] == roots
+    assert [result.rows[n].claim.key for n in finding.consequences] == consequences
+    wrong = {n for n in (*finding.roots, *finding.consequences)}
+    for n, row in enumerate(result.rows):  # and nothing else is flagged
+        assert (row.verdict in ("differs", "consequence")) == (n in wrong), row.claim.key
+
+
+def test_a_rounded_intermediate_is_named_with_its_decimals() -> None:
+    (finding,) = check(load(str(DATA / "slip_rounded.toml"))).findings
+    assert finding.slip is not None and (finding.slip.site, finding.slip.decimals) == ("a2[0]", 2)
+    assert finding.site_value == pytest.approx(0.59, abs=1e-15)
+
+
+def test_the_update_sign_is_preferred_to_an_error_sign_the_printed_gradients_contradict() -> None:
+    result = check(load(str(DATA / "slip_update_sign.toml")))
+    gradients = [r for r in result.rows if r.claim.key.startswith("dL_d")]
+    assert len(gradients) == 7 and all(r.verdict == "agrees" for r in gradients)
+    assert result.findings[0].slip is not None and result.findings[0].slip.name == "update_sign"
+
+
+# ---- never flags a correct number -------------------------------------------------------------
+
+
+@settings(max_examples=25)
+@given(net_cases(max_layers=3, max_width=3, max_batch=1), st.integers(0, 9))
+def test_a_document_that_prints_the_right_numbers_passes(case: NetCase, places: int) -> None:
+    """Every computed quantity printed correctly rounded to ``places`` decimals: nothing is flagged."""
+    text = toml_from_case(case)
+    values = run(parse(text)).values
+    printed = [
+        f'"{key}" = "{value:.{places}f}"'
+        for key, value in values.items()
+        if _computed(key) and math.isfinite(value)
+    ]  # a zero loss has no percent reduction
+    result = check(parse(text + "[published]\n" + "\n".join(printed) + "\n"))
+    assert result.ok, [
+        (r.claim.key, r.claim.printing.text) for r in result.rows if r.verdict != "agrees"
+    ]
+    assert result.findings == ()
+
+
+def _computed(key: str) -> bool:
+    given = key.startswith(("x[", "t[", "eta")) or (key[0] in "Wb" and not key.endswith("_new"))
+    return not given
