@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -54,7 +55,10 @@ def pre_activations(case: NetCase, x: list[float]) -> list[list[float]]:
     zs, a = [], x
     for l, W in enumerate(case.weights):
         b = None if case.biases is None else case.biases[l]
-        z = [sum(w * ai for w, ai in zip(row, a)) + (0.0 if b is None else b[j]) for j, row in enumerate(W)]
+        z = [
+            sum(w * ai for w, ai in zip(row, a)) + (0.0 if b is None else b[j])
+            for j, row in enumerate(W)
+        ]
         zs.append(z)
         a = [_float_activation(case.activations[l], zj) for zj in z]
     return zs
@@ -69,8 +73,12 @@ def relu_clear(case: NetCase, margin: float = RELU_MARGIN) -> bool:
     return True
 
 
-def matrices(draw: st.DrawFn, rows: int, cols: int, elements: st.SearchStrategy[float]) -> list[list[float]]:
-    return draw(st.lists(st.lists(elements, min_size=cols, max_size=cols), min_size=rows, max_size=rows))
+def matrices(
+    draw: st.DrawFn, rows: int, cols: int, elements: st.SearchStrategy[float]
+) -> list[list[float]]:
+    return draw(
+        st.lists(st.lists(elements, min_size=cols, max_size=cols), min_size=rows, max_size=rows)
+    )
 
 
 @st.composite
@@ -97,7 +105,9 @@ def net_cases(
     if loss == "cross_entropy":
         acts[-1] = "sigmoid"
     fans = [n_in, *sizes]
-    weights = [matrices(draw, fan_out, fan_in, moderate) for fan_in, fan_out in zip(fans, fans[1:])]
+    weights = [
+        matrices(draw, fan_out, fan_in, moderate) for fan_in, fan_out in itertools.pairwise(fans)
+    ]
     bias_mode = draw(st.sampled_from(["all", "none", "mixed"]))
     biases: list[list[float] | None] | None
     if bias_mode == "none":
@@ -140,7 +150,11 @@ SEED_000_CROSS_ENTROPY = NetCase(
 )
 #: Both seeds as a two-sample batch through the 004 network.
 SEED_BATCH = NetCase(
-    SEED_004.weights, SEED_004.biases, SEED_004.activations, [[1.0, 0.5], [0.35, 0.7]], [[1.0], [0.5]],
+    SEED_004.weights,
+    SEED_004.biases,
+    SEED_004.activations,
+    [[1.0, 0.5], [0.35, 0.7]],
+    [[1.0], [0.5]],
     "squared_error",
 )
 
@@ -201,22 +215,59 @@ PROGRAM_OPS: dict[str, ProgramOp] = {
         ProgramOp("add", 2, lambda c, a, b: a + b, lambda c, a, b: a + b),
         ProgramOp("sub", 2, lambda c, a, b: a - b, lambda c, a, b: a - b),
         ProgramOp("mul", 2, lambda c, a, b: a * b, lambda c, a, b: a * b),
-        ProgramOp("div", 2, lambda c, a, b: a / b, lambda c, a, b: a / b, lambda c, a, b: abs(b) >= POLE_MARGIN),
+        ProgramOp(
+            "div",
+            2,
+            lambda c, a, b: a / b,
+            lambda c, a, b: a / b,
+            lambda c, a, b: abs(b) >= POLE_MARGIN,
+        ),
         ProgramOp("neg", 1, lambda c, a: -a, lambda c, a: -a),
-        ProgramOp("pow_k", 1, lambda c, a: a**c, lambda c, a: math.pow(a, c), _pow_k_ok, _exponents),
-        ProgramOp("pow_value", 2, lambda c, a, b: a**b, lambda c, a, b: math.pow(a, b), lambda c, a, b: a >= POLE_MARGIN),
+        ProgramOp(
+            "pow_k", 1, lambda c, a: a**c, lambda c, a: math.pow(a, c), _pow_k_ok, _exponents
+        ),
+        ProgramOp(
+            "pow_value",
+            2,
+            lambda c, a, b: a**b,
+            lambda c, a, b: math.pow(a, b),
+            lambda c, a, b: a >= POLE_MARGIN,
+        ),
         ProgramOp("exp", 1, lambda c, a: a.exp(), lambda c, a: math.exp(a)),
-        ProgramOp("log", 1, lambda c, a: a.log(), lambda c, a: math.log(a), lambda c, a: a >= POLE_MARGIN),
+        ProgramOp(
+            "log", 1, lambda c, a: a.log(), lambda c, a: math.log(a), lambda c, a: a >= POLE_MARGIN
+        ),
         ProgramOp("tanh", 1, lambda c, a: a.tanh(), lambda c, a: math.tanh(a)),
         ProgramOp("sigmoid", 1, lambda c, a: a.sigmoid(), lambda c, a: _sigmoid_ref(a)),
-        ProgramOp("relu", 1, lambda c, a: a.relu(), lambda c, a: max(a, 0.0), lambda c, a: abs(a) >= KINK_MARGIN),
+        ProgramOp(
+            "relu",
+            1,
+            lambda c, a: a.relu(),
+            lambda c, a: max(a, 0.0),
+            lambda c, a: abs(a) >= KINK_MARGIN,
+        ),
         ProgramOp("softplus", 1, lambda c, a: a.softplus(), lambda c, a: math.log1p(math.exp(a))),
-        ProgramOp("sqrt", 1, lambda c, a: a.sqrt(), lambda c, a: math.sqrt(a), lambda c, a: a >= POLE_MARGIN),
+        ProgramOp(
+            "sqrt",
+            1,
+            lambda c, a: a.sqrt(),
+            lambda c, a: math.sqrt(a),
+            lambda c, a: a >= POLE_MARGIN,
+        ),
         ProgramOp("radd", 1, lambda c, a: c + a, lambda c, a: c + a, const=_constants),
         ProgramOp("rsub", 1, lambda c, a: c - a, lambda c, a: c - a, const=_constants),
         ProgramOp("rmul", 1, lambda c, a: c * a, lambda c, a: c * a, const=_constants),
-        ProgramOp("rdiv", 1, lambda c, a: c / a, lambda c, a: c / a, lambda c, a: abs(a) >= POLE_MARGIN, _constants),
-        ProgramOp("rpow", 1, lambda c, a: c**a, lambda c, a: math.pow(c, a), const=st.floats(0.5, 3.0)),
+        ProgramOp(
+            "rdiv",
+            1,
+            lambda c, a: c / a,
+            lambda c, a: c / a,
+            lambda c, a: abs(a) >= POLE_MARGIN,
+            _constants,
+        ),
+        ProgramOp(
+            "rpow", 1, lambda c, a: c**a, lambda c, a: math.pow(c, a), const=st.floats(0.5, 3.0)
+        ),
         ProgramOp("addc", 1, lambda c, a: a + c, lambda c, a: a + c, const=_constants),
         ProgramOp("subc", 1, lambda c, a: a - c, lambda c, a: a - c, const=_constants),
         ProgramOp("mulc", 1, lambda c, a: a * c, lambda c, a: a * c, const=_constants),
@@ -249,7 +300,9 @@ class Program:
         return {step.op for step in self.steps}
 
 
-def run_program(program: Program, xs: Sequence[Any], impl: dict[str, Impl] | None = None) -> list[Any]:
+def run_program(
+    program: Program, xs: Sequence[Any], impl: dict[str, Impl] | None = None
+) -> list[Any]:
     """Every node of ``program`` evaluated on ``xs`` (inputs first) with ``impl`` (Values by default)."""
     impl = impl if impl is not None else {name: op.value for name, op in PROGRAM_OPS.items()}
     nodes = list(xs)
@@ -273,7 +326,9 @@ def program_reference(program: Program, xs: Sequence[float]) -> list[float]:
     return run_program(program, xs, {name: op.reference for name, op in PROGRAM_OPS.items()})
 
 
-def smooth_around(program: Program, h: float = STENCIL_CHECK_H, drift: float = STENCIL_DRIFT) -> bool:
+def smooth_around(
+    program: Program, h: float = STENCIL_CHECK_H, drift: float = STENCIL_DRIFT
+) -> bool:
     """True when moving any one input by ±h moves every intermediate by less than ``drift``.
 
     The margins above are far larger than ``drift``, so no stencil point crosses a kink or
@@ -298,7 +353,11 @@ program_inputs = st.floats(min_value=-2.0, max_value=2.0, allow_nan=False)
 
 @st.composite
 def programs(
-    draw: st.DrawFn, *, max_inputs: int = 3, max_steps: int = 8, ops: Sequence[str] = tuple(PROGRAM_OPS)
+    draw: st.DrawFn,
+    *,
+    max_inputs: int = 3,
+    max_steps: int = 8,
+    ops: Sequence[str] = tuple(PROGRAM_OPS),
 ) -> Program:
     """A random expression graph over ``ops``, with its inputs away from kinks and singularities.
 
@@ -374,8 +433,15 @@ def seed_program(case: NetCase) -> Program:
             layer.append(z if act == "linear" else emit(act, (z,)))
         previous = layer
     assert previous is not None
-    halves = [emit("mulc", (emit("pow_k", (emit("subc", (y,), t),), 2.0),), 0.5) for y, t in zip(previous, case.T[0])]
-    return Program(tuple(inputs), tuple(steps), (halves[0],) if len(halves) == 1 else (emit("vsum", tuple(halves)),))
+    halves = [
+        emit("mulc", (emit("pow_k", (emit("subc", (y,), t),), 2.0),), 0.5)
+        for y, t in zip(previous, case.T[0])
+    ]
+    return Program(
+        tuple(inputs),
+        tuple(steps),
+        (halves[0],) if len(halves) == 1 else (emit("vsum", tuple(halves)),),
+    )
 
 
 def network_loss(mlp: Any, case: NetCase) -> Any:

@@ -9,7 +9,16 @@ from fractions import Fraction
 
 import pytest
 
-from microgradnet import MLP, SGD, AnomalyError, Value, detect_anomaly, is_grad_enabled, no_grad, vsum
+from microgradnet import (
+    MLP,
+    SGD,
+    AnomalyError,
+    Value,
+    detect_anomaly,
+    is_grad_enabled,
+    no_grad,
+    vsum,
+)
 from microgradnet.graph import edges, topological_order
 
 EXACT = 1e-15  # relative tolerance for results that are exact in binary floating point
@@ -44,10 +53,24 @@ UNARY_CASES: list[tuple[str, Callable[[Value], object], float, float, float, str
     ("v.exp()", lambda v: v.exp(), A, math.exp(A), math.exp(A), "exp"),
     ("v.log()", lambda v: v.log(), A, math.log(A), 1 / A, "log"),
     ("v.tanh()", lambda v: v.tanh(), A, math.tanh(A), 1 / math.cosh(A) ** 2, "tanh"),
-    ("v.sigmoid()", lambda v: v.sigmoid(), A, 1 / (1 + math.exp(-A)), math.exp(-A) / (1 + math.exp(-A)) ** 2, "sigmoid"),
+    (
+        "v.sigmoid()",
+        lambda v: v.sigmoid(),
+        A,
+        1 / (1 + math.exp(-A)),
+        math.exp(-A) / (1 + math.exp(-A)) ** 2,
+        "sigmoid",
+    ),
     ("v.relu() (v > 0)", lambda v: v.relu(), A, A, 1.0, "relu"),
     ("v.relu() (v < 0)", lambda v: v.relu(), B, 0.0, 0.0, "relu"),
-    ("v.softplus()", lambda v: v.softplus(), A, math.log1p(math.exp(A)), 1 / (1 + math.exp(-A)), "softplus"),
+    (
+        "v.softplus()",
+        lambda v: v.softplus(),
+        A,
+        math.log1p(math.exp(A)),
+        1 / (1 + math.exp(-A)),
+        "softplus",
+    ),
     # constants on the right
     ("v + 2", lambda v: v + 2, A, A + 2, 1.0, "+"),
     ("v - 2", lambda v: v - 2, A, A - 2, 1.0, "-"),
@@ -64,8 +87,12 @@ UNARY_CASES: list[tuple[str, Callable[[Value], object], float, float, float, str
 ]
 
 
-@pytest.mark.parametrize(("name", "f", "x", "value", "derivative", "op"), UNARY_CASES, ids=[c[0] for c in UNARY_CASES])
-def test_unary_and_constant_forms(name: str, f: Callable[[Value], Value], x: float, value: float, derivative: float, op: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "f", "x", "value", "derivative", "op"), UNARY_CASES, ids=[c[0] for c in UNARY_CASES]
+)
+def test_unary_and_constant_forms(
+    name: str, f: Callable[[Value], Value], x: float, value: float, derivative: float, op: str
+) -> None:
     v = Value(x, "v")
     out = f(v)
     assert isinstance(out, Value)
@@ -250,7 +277,7 @@ def small_graph() -> tuple[Value, Value, Value, Value]:
 
 
 def test_backward_twice_doubles_every_grad_including_intermediates_and_root() -> None:
-    a, b, h, out = small_graph()
+    _, _, h, out = small_graph()
     out.backward()
     once = {id(n): n.grad for n in topological_order(out)}
     out.backward()
@@ -261,28 +288,28 @@ def test_backward_twice_doubles_every_grad_including_intermediates_and_root() ->
 
 
 def test_backward_with_a_seed_gradient_scales() -> None:
-    a, b, h, out = small_graph()
+    a, *_, out = small_graph()
     out.backward()
     ga = a.grad
-    a2, b2, h2, out2 = small_graph()
+    a2, *_, out2 = small_graph()
     out2.backward(gradient=-2.5)
     assert a2.grad == pytest.approx(-2.5 * ga, rel=1e-15)
     assert out2.grad == pytest.approx(-2.5, rel=0)
 
 
 def test_zero_grad_on_a_value_zeroes_its_whole_graph() -> None:
-    a, b, h, out = small_graph()
+    a, *_, out = small_graph()
     out.backward()
     out.zero_grad()
     assert all(node.grad == pytest.approx(0.0, abs=0) for node in topological_order(out))
     out.backward()
-    a_fresh, *_ , out_fresh = small_graph()
+    a_fresh, *_, out_fresh = small_graph()
     out_fresh.backward()
     assert a.grad == pytest.approx(a_fresh.grad, rel=0)
 
 
 def test_zero_grad_on_an_intermediate_leaves_nodes_above_it() -> None:
-    a, b, h, out = small_graph()
+    a, _, h, out = small_graph()
     out.backward()
     h.zero_grad()
     assert a.grad == pytest.approx(0.0, abs=0) and h.grad == pytest.approx(0.0, abs=0)
@@ -376,12 +403,11 @@ def test_no_grad_records_nothing() -> None:
 
 
 def test_no_grad_is_restored_after_an_exception_and_nests() -> None:
-    with pytest.raises(RuntimeError):
+    with pytest.raises(RuntimeError), no_grad():
         with no_grad():
-            with no_grad():
-                pass
-            assert not is_grad_enabled()
-            raise RuntimeError("boom")
+            pass
+        assert not is_grad_enabled()
+        raise RuntimeError("boom")
     assert is_grad_enabled()
 
 
@@ -392,7 +418,9 @@ def test_detect_anomaly_names_the_first_forward_op() -> None:
     x = Value(1.0)
     with detect_anomaly():
         y = x - 1.0  # 0.0, fine
-        with pytest.raises(AnomalyError, match=r"forward of 'log' gave -inf from operands \(0\.0\)"):
+        with pytest.raises(
+            AnomalyError, match=r"forward of 'log' gave -inf from operands \(0\.0\)"
+        ):
             y.log()
     # outside the block the same op just returns -inf
     assert math.isinf(y.log().data)
@@ -418,9 +446,11 @@ def test_detect_anomaly_names_the_first_backward_op() -> None:
     x = Value(0.0, "x")
     root = x.sqrt()  # forward 0.0 is fine; its local derivative 0.5/√0 is inf
     y = root * 3.0
-    with detect_anomaly():
-        with pytest.raises(AnomalyError, match=r"backward of '\*\*0\.5' .*operands \(0\.0\).*operand 0"):
-            y.backward()
+    with (
+        detect_anomaly(),
+        pytest.raises(AnomalyError, match=r"backward of '\*\*0\.5' .*operands \(0\.0\).*operand 0"),
+    ):
+        y.backward()
 
 
 def test_detect_anomaly_backward_reports_the_op_nearest_the_output() -> None:
@@ -428,15 +458,18 @@ def test_detect_anomaly_backward_reports_the_op_nearest_the_output() -> None:
     z = x.sqrt() + 1e-300  # √'s backward would give inf too, but it is never reached
     y = z * 1e300  # 1.0
     out = y * 1e300  # 1e300: every forward value is finite
-    with detect_anomaly():
-        with pytest.raises(AnomalyError, match=r"backward of '\*' with operands \(1e-300, 1e\+300\) gave inf"):
-            out.backward()
+    with (
+        detect_anomaly(),
+        pytest.raises(
+            AnomalyError, match=r"backward of '\*' with operands \(1e-300, 1e\+300\) gave inf"
+        ),
+    ):
+        out.backward()
 
 
 def test_detect_anomaly_rejects_non_finite_leaves_and_restores() -> None:
-    with detect_anomaly():
-        with pytest.raises(AnomalyError, match="not finite"):
-            Value(math.inf)
+    with detect_anomaly(), pytest.raises(AnomalyError, match="not finite"):
+        Value(math.inf)
     assert math.isinf(Value(math.inf).data)
 
 
@@ -474,7 +507,7 @@ def test_value_of_a_non_number_names_the_type(data: object, type_name: str) -> N
         (lambda v: v * 2j, "complex"),
         (lambda v: v / True, "bool"),
         (lambda v: v ** "2", "str"),
-        (lambda v: 1j ** v, "complex"),
+        (lambda v: 1j**v, "complex"),
         (lambda v: vsum([v, "a"]), "str"),
     ],
 )

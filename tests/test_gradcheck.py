@@ -7,10 +7,27 @@ import re
 
 import pytest
 from hypothesis import example, given, settings
+from strategies import (
+    SEED_000,
+    SEED_004,
+    NetCase,
+    Program,
+    net_cases,
+    program_output,
+    programs,
+    seed_program,
+)
 
-from microgradnet import MLP, GradcheckError, Value, gradcheck, gradgradcheck, half_squared_error, numerical_gradient
+from microgradnet import (
+    MLP,
+    GradcheckError,
+    Value,
+    gradcheck,
+    gradgradcheck,
+    half_squared_error,
+    numerical_gradient,
+)
 from microgradnet.gradcheck import parameter_gradcheck
-from strategies import SEED_000, SEED_004, NetCase, Program, net_cases, program_output, programs, seed_program
 
 
 def square_with_wrong_derivative(x: Value, factor: float = 3.0) -> Value:
@@ -26,7 +43,9 @@ def square_with_wrong_derivative(x: Value, factor: float = 3.0) -> Value:
 
 
 def test_gradcheck_passes_on_a_correct_function() -> None:
-    assert gradcheck(lambda x, y: (x * y).tanh() + x.exp() / (y * y + 1) - y.log(), [0.3, 1.7]) is True
+    assert (
+        gradcheck(lambda x, y: (x * y).tanh() + x.exp() / (y * y + 1) - y.log(), [0.3, 1.7]) is True
+    )
 
 
 @settings(max_examples=50)
@@ -91,7 +110,9 @@ def test_gradcheck_error_is_a_runtime_error() -> None:
 
 
 @settings(max_examples=30)
-@given(net_cases(max_layers=2, max_width=3, max_batch=2, losses=("squared_error",), relu_margin=1e-2))
+@given(
+    net_cases(max_layers=2, max_width=3, max_batch=2, losses=("squared_error",), relu_margin=1e-2)
+)
 @example(SEED_004)
 @example(SEED_000)
 def test_parameter_gradcheck_passes_on_mlps(case: NetCase) -> None:
@@ -150,4 +171,6 @@ def test_gradgradcheck_passes_on_smooth_functions() -> None:
 
 def test_gradcheck_default_tolerances_catch_a_factor_of_two() -> None:
     """The defaults are tight enough for a 2× error in a derivative of ordinary size."""
-    assert not gradcheck(lambda x: square_with_wrong_derivative(x, 4.0), [0.01], raise_exception=False)
+    assert not gradcheck(
+        lambda x: square_with_wrong_derivative(x, 4.0), [0.01], raise_exception=False
+    )

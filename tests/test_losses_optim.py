@@ -7,10 +7,21 @@ import math
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
-
-from microgradnet import MLP, SGD, ShapeError, Value, binary_cross_entropy, deltas, half_squared_error, mean, mse, no_grad
-from microgradnet.losses import LOSSES
 from strategies import SEED_BATCH, NetCase, net_cases, network_loss, unit
+
+from microgradnet import (
+    MLP,
+    SGD,
+    ShapeError,
+    Value,
+    binary_cross_entropy,
+    deltas,
+    half_squared_error,
+    mean,
+    mse,
+    no_grad,
+)
+from microgradnet.losses import LOSSES
 
 # ---- ½(y − t)² -------------------------------------------------------------------------------
 
@@ -50,7 +61,9 @@ def test_mse_is_the_batch_mean_of_summed_squares() -> None:
     assert loss.data == pytest.approx(((1 + 4) + (0.25 + 1)) / 2, rel=1e-15)
     loss.backward()
     # ∂/∂yₙₖ = 2(yₙₖ − tₙₖ)/N
-    assert [y.grad for row in ys for y in row] == [pytest.approx(g, rel=1e-14) for g in [1.0, 2.0, -0.5, -1.0]]
+    assert [y.grad for row in ys for y in row] == [
+        pytest.approx(g, rel=1e-14) for g in [1.0, 2.0, -0.5, -1.0]
+    ]
 
 
 def test_mse_accepts_single_value_outputs() -> None:
@@ -87,7 +100,9 @@ def direct_bce(y: float, t: float) -> float:
 
 @given(st.floats(-10.0, 10.0), unit)
 @example(0.685987, 0.5)
-def test_bce_from_a_sigmoid_equals_the_textbook_formula_and_has_gradient_y_minus_t(z: float, t: float) -> None:
+def test_bce_from_a_sigmoid_equals_the_textbook_formula_and_has_gradient_y_minus_t(
+    z: float, t: float
+) -> None:
     zv = Value(z)
     y = zv.sigmoid()
     loss = binary_cross_entropy(y, t)
@@ -171,7 +186,9 @@ def test_sgd_step_subtracts_lr_times_grad() -> None:
     opt.step()
     assert a.data == pytest.approx(1.0 - 0.1 * 6.0, rel=1e-15)
     assert b.data == pytest.approx(-2.0 - 0.1, rel=1e-15)
-    assert a.parents == () and a.grad == pytest.approx(6.0, rel=1e-15)  # grads are kept until zero_grad
+    assert a.parents == () and a.grad == pytest.approx(
+        6.0, rel=1e-15
+    )  # grads are kept until zero_grad
     opt.zero_grad()
     assert a.grad == pytest.approx(0.0, abs=0) and b.grad == pytest.approx(0.0, abs=0)
 
@@ -222,7 +239,9 @@ def test_minibatch_gradient_is_the_average_of_the_per_sample_gradients() -> None
 @given(net_cases(max_batch=4), st.floats(0.01, 1.0))
 @example(SEED_BATCH, 0.1)
 def test_sgd_on_the_batch_mean_matches_deltas_backprop_batch(case: NetCase, lr: float) -> None:
-    hand = deltas.backprop_batch(case.X, case.T, case.weights, case.biases, activations=case.activations, loss=case.loss)
+    hand = deltas.backprop_batch(
+        case.X, case.T, case.weights, case.biases, activations=case.activations, loss=case.loss
+    )
     new_w, new_b = deltas.sgd_update(case.weights, case.biases, hand.dL_dW, hand.dL_db, lr)
     mlp = MLP.from_weights(case.weights, case.biases, case.activations)
     loss = network_loss(mlp, case)
@@ -233,7 +252,11 @@ def test_sgd_on_the_batch_mean_matches_deltas_backprop_batch(case: NetCase, lr: 
     assert loss.data == pytest.approx(hand.L, rel=1e-12, abs=1e-14)
     # θ − η·g, with g equal to autograd's within the tolerance of test_deltas: so the updates agree
     # to 1e-12 of the largest step η·|g| (plus the rounding of θ itself).
-    step = lr * max([1.0] + [abs(g) for layer in hand.dL_dW for row in layer for g in row] + [abs(g) for b in hand.dL_db for g in b])
+    step = lr * max(
+        [1.0]
+        + [abs(g) for layer in hand.dL_dW for row in layer for g in row]
+        + [abs(g) for b in hand.dL_db for g in b]
+    )
     got = [w for layer in mlp.weights() for row in layer for w in row]
     want = [w for layer in new_w for row in layer for w in row]
     for b_list, nb in zip(mlp.biases(), new_b or [None] * len(case.weights)):

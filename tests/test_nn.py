@@ -46,11 +46,21 @@ def test_from_weights_places_each_number_where_the_convention_says() -> None:
 
 def test_no_biases_anywhere_or_in_one_layer() -> None:
     none = MLP.from_weights(W_004, None)
-    assert [n for n, _ in none.named_parameters()] == ["W1[0,0]", "W1[0,1]", "W1[1,0]", "W1[1,1]", "W2[0,0]", "W2[0,1]"]
+    assert [n for n, _ in none.named_parameters()] == [
+        "W1[0,0]",
+        "W1[0,1]",
+        "W1[1,0]",
+        "W1[1,1]",
+        "W2[0,0]",
+        "W2[0,1]",
+    ]
     assert none.biases() == [None, None]
     assert all(n.bias is None for layer in none.layers for n in layer.neurons)
     mixed = MLP.from_weights(W_004, [None, [0.1]])
-    assert [n for n, _ in mixed.named_parameters()][-1] == "b2[0]" and mixed.biases() == [None, [0.1]]
+    assert [n for n, _ in mixed.named_parameters()][-1] == "b2[0]" and mixed.biases() == [
+        None,
+        [0.1],
+    ]
     off = MLP(2, [3, 1], bias=False, rng=random.Random(1))
     assert len(off.parameters()) == 2 * 3 + 3 * 1
     assert not any(name.startswith("b") for name, _ in off.named_parameters())
@@ -73,7 +83,9 @@ def test_init_scale_and_zero_biases() -> None:
         for neuron in layer.neurons:
             assert all(abs(w.data) <= 1 / math.sqrt(fan_in) for w in neuron.weights)
             assert neuron.bias is not None and neuron.bias.data == pytest.approx(0.0, abs=0)
-    spread = max(abs(w.data) for w in mlp.layers[0].neurons[0].weights + mlp.layers[0].neurons[1].weights)
+    spread = max(
+        abs(w.data) for w in mlp.layers[0].neurons[0].weights + mlp.layers[0].neurons[1].weights
+    )
     assert spread > 0.1  # really drawn from ±1/√4, not all ~0
 
 
@@ -97,7 +109,9 @@ def test_unseeded_init_works() -> None:
 def test_each_activation(name: str) -> None:
     mlp = MLP.from_weights([[[2.0, -1.0]]], [[0.25]], activation=name)
     z = 2.0 * 0.5 + (-1.0) * 2.0 + 0.25  # -0.75
-    expected = {"sigmoid": 1 / (1 + math.exp(-z)), "tanh": math.tanh(z), "relu": 0.0, "linear": z}[name]
+    expected = {"sigmoid": 1 / (1 + math.exp(-z)), "tanh": math.tanh(z), "relu": 0.0, "linear": z}[
+        name
+    ]
     out = mlp([0.5, 2.0])
     assert isinstance(out, Value)
     assert out.data == pytest.approx(expected, rel=1e-15, abs=0)
@@ -181,7 +195,9 @@ def test_zero_input_network_is_rejected_at_construction() -> None:
         mlp([])
 
 
-@pytest.mark.parametrize(("n_inputs", "sizes"), [(0, [1]), (2, [0]), (2, [-1]), (2, [True]), (2.0, [1]), (2, [1.5])])
+@pytest.mark.parametrize(
+    ("n_inputs", "sizes"), [(0, [1]), (2, [0]), (2, [-1]), (2, [True]), (2.0, [1]), (2, [1.5])]
+)
 def test_bad_layer_sizes(n_inputs: object, sizes: list[object]) -> None:
     with pytest.raises(ValueError, match="layer sizes must be positive ints"):
         MLP(n_inputs, sizes)  # type: ignore[arg-type]
@@ -202,7 +218,11 @@ def test_trace_labels_every_node() -> None:
     assert [[v.label for v in layer] for layer in trace.a] == [["a1[0]", "a1[1]"], ["a2[0]"]]
     assert trace.output == trace.a[-1]
     z = trace.z[0][0]
-    assert z.op == "+" and [p.op for p in z.parents] == ["*", "*", ""]  # w·x, w·x, then the bias leaf
+    assert z.op == "+" and [p.op for p in z.parents] == [
+        "*",
+        "*",
+        "",
+    ]  # w·x, w·x, then the bias leaf
     assert z.parents[2] is mlp.layers[0].neurons[0].bias
 
 
@@ -218,7 +238,11 @@ def test_value_inputs_are_used_as_given_so_inputs_get_gradients() -> None:
 
 def test_neuron_and_layer_on_their_own() -> None:
     n = Neuron([0.5, -1.0], 0.25, "tanh", layer=2, index=1)
-    assert [w.label for w in n.weights] == ["W2[1,0]", "W2[1,1]"] and n.bias is not None and n.bias.label == "b2[1]"
+    assert (
+        [w.label for w in n.weights] == ["W2[1,0]", "W2[1,1]"]
+        and n.bias is not None
+        and n.bias.label == "b2[1]"
+    )
     out = n([Value(1.0), Value(1.0)])
     assert out.data == pytest.approx(math.tanh(-0.25), rel=1e-15)
     assert out.label == "a2[1]" and n.parameters() == [*n.weights, n.bias]

@@ -74,8 +74,12 @@ SPECIAL_CASES: list[tuple[str, Callable[..., float], tuple[float, ...], float]] 
 ]
 
 
-@pytest.mark.parametrize(("name", "fn", "args", "expected"), SPECIAL_CASES, ids=[c[0] for c in SPECIAL_CASES])
-def test_special_values_follow_ieee(name: str, fn: Callable[..., float], args: tuple[float, ...], expected: float) -> None:
+@pytest.mark.parametrize(
+    ("name", "fn", "args", "expected"), SPECIAL_CASES, ids=[c[0] for c in SPECIAL_CASES]
+)
+def test_special_values_follow_ieee(
+    name: str, fn: Callable[..., float], args: tuple[float, ...], expected: float
+) -> None:
     assert same_float(fn(*args), expected), (name, fn(*args))
 
 
@@ -103,9 +107,15 @@ VALUE_CASES: list[tuple[str, Callable[..., Value], tuple[float, ...], float, tup
 ]
 
 
-@pytest.mark.parametrize(("name", "build", "inputs", "value", "grads"), VALUE_CASES, ids=[c[0] for c in VALUE_CASES])
+@pytest.mark.parametrize(
+    ("name", "build", "inputs", "value", "grads"), VALUE_CASES, ids=[c[0] for c in VALUE_CASES]
+)
 def test_values_follow_ieee_forward_and_backward(
-    name: str, build: Callable[..., Value], inputs: tuple[float, ...], value: float, grads: tuple[float, ...]
+    name: str,
+    build: Callable[..., Value],
+    inputs: tuple[float, ...],
+    value: float,
+    grads: tuple[float, ...],
 ) -> None:
     leaves = [Value(x) for x in inputs]
     out = build(*leaves)

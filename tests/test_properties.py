@@ -8,8 +8,6 @@ from collections.abc import Callable, Sequence
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
-
-from microgradnet import MLP, SGD, Value
 from strategies import (
     PROGRAM_OPS,
     SEED_000,
@@ -26,6 +24,8 @@ from strategies import (
     seed_program,
 )
 
+from microgradnet import MLP, SGD, Value
+
 # Central differences with h = 1e-6 in float64. The rounding error of (f(x+h) − f(x−h))/2h is about
 # u·|f|/h ≈ 2.2e-16 · 80 / 1e-6 ≈ 2e-8 for the largest output a program can have (at most eight
 # steps bounded by VALUE_BOUND = 10 in the sum), and the truncation error h²·|f‴|/6 stays below
@@ -37,7 +37,9 @@ H = 1e-6
 CD_TOL = 1e-7
 
 
-def central_difference(f: Callable[[Sequence[float]], float], xs: Sequence[float], i: int, h: float = H) -> float:
+def central_difference(
+    f: Callable[[Sequence[float]], float], xs: Sequence[float], i: int, h: float = H
+) -> float:
     """(f(x + h·eᵢ) − f(x − h·eᵢ)) / 2h, written here rather than taken from the library under test."""
     up, down = list(xs), list(xs)
     up[i] += h
@@ -54,7 +56,12 @@ def assert_matches_central_differences(program: Program) -> None:
 
     for i, x in enumerate(xs):
         numerical = central_difference(f, program.inputs, i)
-        assert abs(x.grad - numerical) <= CD_TOL * (1.0 + abs(numerical)), (i, x.grad, numerical, program)
+        assert abs(x.grad - numerical) <= CD_TOL * (1.0 + abs(numerical)), (
+            i,
+            x.grad,
+            numerical,
+            program,
+        )
 
 
 # ---- the random-graph property ----------------------------------------------------------------
@@ -171,7 +178,9 @@ def test_op_forward_matches_math(name: str, data: st.DataObject) -> None:
         operands.insert(0, node.parents[0])
     elif name in CONSTANT_SECOND:
         operands.append(node.parents[-1])
-    assert len(node.parents) == len(operands) and all(p is q for p, q in zip(node.parents, operands))
+    assert len(node.parents) == len(operands) and all(
+        p is q for p, q in zip(node.parents, operands)
+    )
     constants = [p for p in node.parents if not any(p is x for x in xs)]
     assert all(c.op == "" and c.label == "" and c.data == step.const for c in constants)
 

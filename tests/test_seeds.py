@@ -47,7 +47,9 @@ Y_000 = 0.5  # the document's target is called y; its output is o
 LR_000 = 1.0
 
 
-def _forward_000(q: Quantities, prefix: str, z_h: list[float], h: list[float], z_o: float, o: float) -> None:
+def _forward_000(
+    q: Quantities, prefix: str, z_h: list[float], h: list[float], z_o: float, o: float
+) -> None:
     q[f"{prefix}z_h1"], q[f"{prefix}z_h2"] = z_h
     q[f"{prefix}h1"], q[f"{prefix}h2"] = h
     q[f"{prefix}z_o"], q[f"{prefix}o"] = z_o, o
@@ -83,14 +85,28 @@ def autograd_000() -> Quantities:
     q["delta_o"] = t.z[1][0].grad
     q["delta_h1"], q["delta_h2"] = (z.grad for z in t.z[0])
     params = dict(mlp.named_parameters())
-    names = {"w_x1h1": "W1[0,0]", "w_x2h1": "W1[0,1]", "w_x1h2": "W1[1,0]", "w_x2h2": "W1[1,1]", "w_h1o": "W2[0,0]", "w_h2o": "W2[0,1]"}
+    names = {
+        "w_x1h1": "W1[0,0]",
+        "w_x2h1": "W1[0,1]",
+        "w_x1h2": "W1[1,0]",
+        "w_x2h2": "W1[1,1]",
+        "w_h1o": "W2[0,0]",
+        "w_h2o": "W2[0,1]",
+    }
     for doc, lib in names.items():
         q[f"Δ{doc}"] = LR_000 * params[lib].grad
     SGD(mlp.parameters(), LR_000).step()
     for doc, lib in names.items():
         q[f"new_{doc}"] = params[lib].data
     t2 = mlp.trace(X_000)
-    _forward_000(q, "new_", [z.data for z in t2.z[0]], [a.data for a in t2.a[0]], t2.z[1][0].data, t2.output[0].data)
+    _forward_000(
+        q,
+        "new_",
+        [z.data for z in t2.z[0]],
+        [a.data for a in t2.a[0]],
+        t2.z[1][0].data,
+        t2.output[0].data,
+    )
     _summary_000(q)
     return q
 
@@ -114,8 +130,17 @@ def deltas_000() -> Quantities:
              "w_h1o": r.dL_dW2[0], "w_h2o": r.dL_dW2[1]}  # fmt: skip
     for doc, g in grads.items():
         q[f"Δ{doc}"] = LR_000 * g
-    (W1n, W2n), _ = deltas.sgd_update([W1_000, W2_000], None, [r.dL_dW1, [r.dL_dW2]], [[], []], LR_000)
-    news = {"w_x1h1": W1n[0][0], "w_x2h1": W1n[0][1], "w_x1h2": W1n[1][0], "w_x2h2": W1n[1][1], "w_h1o": W2n[0][0], "w_h2o": W2n[0][1]}
+    (W1n, W2n), _ = deltas.sgd_update(
+        [W1_000, W2_000], None, [r.dL_dW1, [r.dL_dW2]], [[], []], LR_000
+    )
+    news = {
+        "w_x1h1": W1n[0][0],
+        "w_x2h1": W1n[0][1],
+        "w_x1h2": W1n[1][0],
+        "w_x2h2": W1n[1][1],
+        "w_h1o": W2n[0][0],
+        "w_h2o": W2n[0][1],
+    }
     for doc, w in news.items():
         q[f"new_{doc}"] = w
     z, a = deltas.forward(X_000, [W1n, W2n], None, ["sigmoid", "sigmoid"])
@@ -188,7 +213,9 @@ T_004 = 1.0
 LR_004 = 0.1
 
 
-def _pass_004(q: Quantities, prefix: str, z1: list[float], a1: list[float], z2: float, y: float) -> None:
+def _pass_004(
+    q: Quantities, prefix: str, z1: list[float], a1: list[float], z2: float, y: float
+) -> None:
     q[f"{prefix}z1[0]"], q[f"{prefix}z1[1]"] = z1
     q[f"{prefix}a1[0]"], q[f"{prefix}a1[1]"] = a1
     q[f"{prefix}z2"], q[f"{prefix}y"] = z2, y
@@ -204,7 +231,9 @@ def _products_004(q: Quantities, a1: list[float]) -> None:
     q["W2[0,1]*a1[1]"] = W2_004[0][1] * a1[1]
 
 
-def _gradients_004(q: Quantities, dW1: list[list[float]], db1: list[float], dW2: list[float], db2: float) -> None:
+def _gradients_004(
+    q: Quantities, dW1: list[list[float]], db1: list[float], dW2: list[float], db2: float
+) -> None:
     for j in range(2):
         for i in range(2):
             q[f"dL/dW1[{j},{i}]"] = dW1[j][i]
@@ -213,7 +242,9 @@ def _gradients_004(q: Quantities, dW1: list[list[float]], db1: list[float], dW2:
     q["dL/db2"] = db2
 
 
-def _updated_004(q: Quantities, W1: list[list[float]], b1: list[float], W2: list[float], b2: float) -> None:
+def _updated_004(
+    q: Quantities, W1: list[list[float]], b1: list[float], W2: list[float], b2: float
+) -> None:
     for j in range(2):
         for i in range(2):
             q[f"W1_new[{j},{i}]"] = W1[j][i]
@@ -254,7 +285,14 @@ def autograd_004() -> Quantities:
     assert b1n is not None and b2n is not None
     _updated_004(q, W1n, b1n, W2n[0], b2n[0])
     t2 = mlp.trace(X_004)
-    _pass_004(q, "new_", [z.data for z in t2.z[0]], [a.data for a in t2.a[0]], t2.z[1][0].data, t2.output[0].data)
+    _pass_004(
+        q,
+        "new_",
+        [z.data for z in t2.z[0]],
+        [a.data for a in t2.a[0]],
+        t2.z[1][0].data,
+        t2.output[0].data,
+    )
     q["new_L"] = half_squared_error(t2.output, T_004).data
     return q
 
@@ -327,9 +365,21 @@ def test_seed_004_error_about_047(route: str) -> None:
 
 
 def test_seed_004_network_is_one_line_and_holds_the_printed_parameters() -> None:
-    mlp = MLP.from_weights([[[0.2, -0.4], [0.7, 0.1]], [[0.3, -0.2]]], [[0.0, 0.0], [0.1]], "sigmoid")
+    mlp = MLP.from_weights(
+        [[[0.2, -0.4], [0.7, 0.1]], [[0.3, -0.2]]], [[0.0, 0.0], [0.1]], "sigmoid"
+    )
     params = {name: p.data for name, p in mlp.named_parameters()}
-    assert list(params) == ["W1[0,0]", "W1[0,1]", "W1[1,0]", "W1[1,1]", "b1[0]", "b1[1]", "W2[0,0]", "W2[0,1]", "b2[0]"]
+    assert list(params) == [
+        "W1[0,0]",
+        "W1[0,1]",
+        "W1[1,0]",
+        "W1[1,1]",
+        "b1[0]",
+        "b1[1]",
+        "W2[0,0]",
+        "W2[0,1]",
+        "b2[0]",
+    ]
     printed_values = ["0.2", "-0.4", "0.7", "0.1", "0", "0", "0.3", "-0.2", "0.1"]
     assert list(params.values()) == [approx_printed(v) for v in printed_values]
 
@@ -413,14 +463,18 @@ ERRATA_IDS = [f"{e.document[:3]}:{e.quantity}={e.published}" for e in ERRATA]
 
 @pytest.mark.parametrize("erratum", ERRATA, ids=ERRATA_IDS)
 @pytest.mark.parametrize("route", ["autograd", "deltas"])
-def test_erratum_correct_value_is_recomputed_and_published_differs(erratum: Erratum, route: str) -> None:
+def test_erratum_correct_value_is_recomputed_and_published_differs(
+    erratum: Erratum, route: str
+) -> None:
     value = ROUTES[erratum.document][route]()[erratum.quantity]
     assert value == approx_printed(erratum.correct)
     published, tol = printed(erratum.published)
     assert abs(value - published) > tol, "the published value is not wrong after all"
 
 
-@pytest.mark.parametrize("erratum", [e for e in ERRATA if e.quantity != "sigma'(z_o)"], ids=ERRATA_IDS[1:])
+@pytest.mark.parametrize(
+    "erratum", [e for e in ERRATA if e.quantity != "sigma'(z_o)"], ids=ERRATA_IDS[1:]
+)
 def test_erratum_cause_reproduces_the_published_value(erratum: Erratum) -> None:
     reproduced = erratum.reproduce()
     assert len(reproduced) == 2  # through autograd and through the deltas
@@ -482,7 +536,9 @@ ROUNDING_NOTES: list[RoundingNote] = [
 
 @pytest.mark.parametrize("note", ROUNDING_NOTES, ids=[n.quantity for n in ROUNDING_NOTES])
 @pytest.mark.parametrize("route", ["autograd", "deltas"])
-def test_rounding_note_published_value_is_the_full_precision_one(note: RoundingNote, route: str) -> None:
+def test_rounding_note_published_value_is_the_full_precision_one(
+    note: RoundingNote, route: str
+) -> None:
     value = ROUTES[note.document][route]()[note.quantity]
     assert value == approx_printed(note.published)
     shown = note.from_shown_operands()

@@ -14,8 +14,6 @@ from typing import Any
 
 import pytest
 from hypothesis import example, given, settings
-
-from microgradnet import MLP, Value
 from strategies import (
     SEED_000,
     SEED_000_CROSS_ENTROPY,
@@ -31,8 +29,11 @@ from strategies import (
     seed_program,
 )
 
+from microgradnet import MLP, Value
+
 torch = pytest.importorskip(
-    "torch", reason="PyTorch is not installed; `pip install torch==2.13.0` (CPU build) runs the oracle tests"
+    "torch",
+    reason="PyTorch is not installed; `pip install torch==2.13.0` (CPU build) runs the oracle tests",
 )
 F = torch.nn.functional
 
@@ -182,7 +183,22 @@ def test_mlps_match_torch(case: NetCase) -> None:
 
 # ---- IEEE special values, forward and backward --------------------------------------------------
 
-SPECIALS = [0.0, -0.0, 1.0, -1.0, 2.5, -2.5, 700.0, -745.5, 1000.0, -1000.0, 1e-310, math.inf, -math.inf, math.nan]
+SPECIALS = [
+    0.0,
+    -0.0,
+    1.0,
+    -1.0,
+    2.5,
+    -2.5,
+    700.0,
+    -745.5,
+    1000.0,
+    -1000.0,
+    1e-310,
+    math.inf,
+    -math.inf,
+    math.nan,
+]
 
 UNARY: dict[str, tuple[Callable[[Value], Value], Callable[[Tensor], Tensor]]] = {
     "neg": (lambda v: -v, lambda t: -t),
@@ -216,7 +232,10 @@ CONVENTIONS: dict[tuple[str, float], str] = {
     ("v**1.5", -math.inf): "(−inf)**1.5 = inf by C99 pow; PyTorch's derivative there is nan",
     ("v**0.5", -math.inf): "C99 pow(−inf, 0.5) = +inf; PyTorch computes a square root, giving nan",
     ("v**0.5", -0.0): "0.5·pow(−0, −0.5) = +inf by C99; PyTorch's 0.5/sqrt(−0) = −inf",
-    ("softplus", 700.0): "PyTorch's softplus returns x above its threshold 20; the engine adds log1p(e^-x)",
+    (
+        "softplus",
+        700.0,
+    ): "PyTorch's softplus returns x above its threshold 20; the engine adds log1p(e^-x)",
     ("softplus", 1000.0): "as above (the difference is below one ulp of x there)",
 }
 
@@ -254,8 +273,14 @@ def binary_mismatches(name: str, pairs: list[tuple[float, float]]) -> list[tuple
         out, t_out = f(va, vb), f(ta, tb)
         out.backward()
         t_out.backward()
-        if not (same(out.data, t_out.item()) and same(va.grad, ta.grad.item()) and same(vb.grad, tb.grad.item())):
-            found.append((a, b, out.data, t_out.item(), va.grad, ta.grad.item(), vb.grad, tb.grad.item()))
+        if not (
+            same(out.data, t_out.item())
+            and same(va.grad, ta.grad.item())
+            and same(vb.grad, tb.grad.item())
+        ):
+            found.append(
+                (a, b, out.data, t_out.item(), va.grad, ta.grad.item(), vb.grad, tb.grad.item())
+            )
     return found
 
 
