@@ -167,8 +167,9 @@ class _Words:
         )
         if s.verdict == "loose":
             return (
-                f"{head}: loosely named — the numbers use ½(y − t)², which is often called MSE; "
-                f"strictly, {other}."
+                f"{head}: loosely named — the numbers use "
+                + self.describe("½({y} − {t})²")
+                + f", which is often called MSE; strictly, {other}."
             )
         return f"{head}: differs — {other}."
 

@@ -196,7 +196,9 @@ def _text_line(line: Line, w: Walkthrough, places: int) -> list[str]:
 
 def _training_text(training: Sequence[StepLoss], places: int) -> list[str]:
     width = max(places + 6, len("loss (autograd)")) + 2
-    rows = [f"{_INDENT}{'step':>5}  {'loss (hand)':<{width}}{'loss (autograd)':<{width}}hand − autograd"]
+    rows = [
+        f"{_INDENT}{'step':>5}  {'loss (hand)':<{width}}{'loss (autograd)':<{width}}hand − autograd"
+    ]
     for s in training:
         rows.append(
             f"{_INDENT}{s.step:>5}  {number(s.hand, places):<{width}}"
@@ -298,11 +300,12 @@ def _latex_line(line: Line, w: Walkthrough, places: int) -> str:
     doc = _document(line, w, latex=True)
     if doc:
         notes.append(r"\text{document } " + r",\ ".join(doc))
-    tail = (r" && " + r"\quad ".join(notes)) if notes else ""
-    if len(pieces) <= 3:
-        return f"{pieces[0]} &= " + " = ".join(pieces[1:]) + tail
-    rows = [f"{pieces[0]} &= {pieces[1]}"] + [f"&= {piece}" for piece in pieces[2:]]
-    rows[-1] += tail
+    rows = [f"{pieces[0]} &= {pieces[1]}"] if len(pieces) > 1 else [pieces[0]]
+    if len(pieces) == 3:
+        rows[0] += f" = {pieces[2]}"
+    elif len(pieces) > 3:
+        rows += [f"&= {piece}" for piece in pieces[2:]]
+    rows += [r"&\qquad " + note for note in notes]  # under the equation, so a row stays narrow
     return " \\\\\n".join(rows)
 
 
@@ -314,16 +317,24 @@ def _latex(w: Walkthrough, places: int) -> str:
     ]
     if ex.source:
         rows.append(latex_text(ex.source) + r"\\")
-    loss = {"squared_error": r"$L = \tfrac{1}{2}\sum (y - t)^2$", "cross_entropy": "binary cross-entropy"}
+    loss = {
+        "squared_error": r"$L = \tfrac{1}{2}\sum (y - t)^2$",
+        "cross_entropy": "binary cross-entropy",
+    }
     rows.append(
         f"{ex.architecture} network ({'/'.join(ex.activations)}), loss {loss[ex.loss]}, "
         f"$\\eta = {number(ex.learning_rate, places, given=True)}$; numbers to {places} decimals\\\\"
     )
     for section in w.sections:
-        rows += ["", rf"\subsection*{{{latex_text(section.title)}}}", r"\begin{align*}"]
+        rows += [
+            "",
+            rf"\subsection*{{{latex_text(section.title)}}}",
+            r"{\allowdisplaybreaks",
+            r"\begin{align*}",
+        ]
         body = [_latex_line(line, w, places) for line in section.lines]
         rows.append(" \\\\\n".join(body))
-        rows.append(r"\end{align*}")
+        rows.append(r"\end{align*}}")
     if len(w.training) > 2:
         rows += [
             "",

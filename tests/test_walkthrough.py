@@ -11,6 +11,8 @@ import itertools
 import json
 import math
 import os
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -311,3 +313,24 @@ def test_json_output_carries_full_precision_and_the_documents_printings() -> Non
         "w_{x1→h1}ⁿᵉʷ = w_{x1→h1} − η·∂L/∂w_{x1→h1} = 0.2 − (1)(0.000955) "
         "= 0.2 − 0.000955 = 0.199045"
     )
+
+
+@pytest.mark.skipif(
+    shutil.which("pdflatex") is None, reason="needs the pdflatex program (TeX Live)"
+)
+@pytest.mark.parametrize("name", ["glickert", "manual-221"])
+def test_latex_output_compiles_without_overfull_lines(name: str, tmp_path: Path) -> None:
+    body = walkthrough(run(load(name), steps=3), "latex")
+    document = "\\documentclass{article}\n\\usepackage{amsmath,amssymb}\n\\begin{document}\n" + body
+    (tmp_path / "w.tex").write_text(document + "\\end{document}\n", encoding="utf-8")
+    done = subprocess.run(
+        ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "w.tex"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-2000:]
+    log = (tmp_path / "w.log").read_text(encoding="utf-8", errors="replace")
+    assert "Overfull" not in log
