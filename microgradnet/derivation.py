@@ -183,10 +183,7 @@ class Derivation:
         for formula in loss_formulas(self, self.example.loss, suffix=suffix, backward=not new):
             self.formulas[formula.key] = formula
         deps = [*self._outputs(suffix), *(f"t[{j}]" for j in range(len(self.example.targets)))]
-        half = len(deps) // 2
-        self._add(
-            f"error{suffix}", deps, lambda v: _sum([abs(y - t) for y, t in zip(v[:half], v[half:])])
-        )
+        self._add(f"error{suffix}", deps, _pairs(lambda y, t: abs(y - t)))  # Σ|y − t|
 
     def _backward(self) -> None:
         layers = self.example.layers
@@ -273,46 +270,47 @@ def loss_formulas(
     ex = derivation.example
     n_layers, n_out = len(ex.layers), ex.layers[-1].size
     ys, ts = derivation._outputs(suffix), [f"t[{j}]" for j in range(n_out)]
-    zs = [f"z{n_layers}[{j}]{suffix}" for j in range(n_out)]
-    formulas = []
     if loss == "cross_entropy":
         # L = Σ softplus(z) − t·z  (= −[t ln y + (1 − t) ln(1 − y)] for y = σ(z))
-        formulas.append(
-            Formula(
-                f"L{suffix}",
-                (*zs, *ts),
-                lambda v: _sum(
-                    [numerics.softplus(z) - t * z for z, t in zip(v[:n_out], v[n_out:])]
-                ),
-            )
-        )
+        zs = [f"z{n_layers}[{j}]{suffix}" for j in range(n_out)]
+        formulas = [
+            Formula(f"L{suffix}", (*zs, *ts), _pairs(lambda z, t: numerics.softplus(z) - t * z))
+        ]
     else:
+        # L = ½Σ(y − t)² (squared_error) or (1/n)Σ(y − t)² (mse)
         scale = 0.5 if loss == "squared_error" else 1.0 / n_out
-        formulas.append(
-            Formula(
-                f"L{suffix}",
-                (*ys, *ts),
-                lambda v: _sum([scale * (y - t) ** 2 for y, t in zip(v[:n_out], v[n_out:])]),
-            )
-        )
-    if not backward:
-        return formulas
-    for j in range(n_out):
-        y, t, dy, fp = ys[j], ts[j], f"dL_da{n_layers}[{j}]", f"fprime{n_layers}[{j}]"
-        if loss == "cross_entropy":
-            formulas.append(
-                Formula(
-                    dy,
-                    (y, t),
-                    lambda v: numerics.div(-v[1], v[0]) + numerics.div(1.0 - v[1], 1.0 - v[0]),
-                )
-            )
-            formulas.append(Formula(f"delta{n_layers}[{j}]", (y, t), lambda v: v[0] - v[1]))
-        else:
-            factor = 1.0 if loss == "squared_error" else 2.0 / n_out
-            formulas.append(Formula(dy, (y, t), _scaled_error(factor)))
-            formulas.append(Formula(f"delta{n_layers}[{j}]", (dy, fp), _product))
+        formulas = [Formula(f"L{suffix}", (*ys, *ts), _pairs(lambda y, t: scale * (y - t) ** 2))]
+    if backward:
+        for j in range(n_out):
+            formulas += _output_delta(loss, n_layers, n_out, ys[j], ts[j], j)
     return formulas
+
+
+def _pairs(term: Callable[[float, float], float]) -> Fn:
+    """Σₖ term(uₖ, tₖ) over deps laid out as (u₀ … uₙ₋₁, t₀ … tₙ₋₁)."""
+
+    def total(v: Sequence[float]) -> float:
+        half = len(v) // 2
+        return _sum([term(u, t) for u, t in zip(v[:half], v[half:])])
+
+    return total
+
+
+def _output_delta(loss: str, n_layers: int, n_out: int, y: str, t: str, j: int) -> list[Formula]:
+    """∂L/∂yⱼ and δ⁽ᴸ⁾ⱼ for ``loss``."""
+    dy, delta = f"dL_da{n_layers}[{j}]", f"delta{n_layers}[{j}]"
+    if loss == "cross_entropy":
+        # ∂L/∂y = −t/y + (1 − t)/(1 − y);  δ = y − t
+        slope = Formula(
+            dy, (y, t), lambda v: numerics.div(-v[1], v[0]) + numerics.div(1.0 - v[1], 1.0 - v[0])
+        )
+        return [slope, Formula(delta, (y, t), lambda v: v[0] - v[1])]
+    # ∂L/∂y = c·(y − t) with c = 1 (½Σ) or 2/n (mse);  δ = ∂L/∂y · f′(z)
+    factor = 1.0 if loss == "squared_error" else 2.0 / n_out
+    return [
+        Formula(dy, (y, t), _scaled_error(factor)),
+        Formula(delta, (dy, f"fprime{n_layers}[{j}]"), _product),
+    ]
 
 
 def _order(formulas: Mapping[str, Formula]) -> list[str]:
