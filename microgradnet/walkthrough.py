@@ -8,8 +8,10 @@ Nothing here prints.
 The numbers come from two independent places: the hand-derived equations of
 :mod:`microgradnet.deltas` (``Line.value``) and the autograd engine through :mod:`microgradnet.nn`
 (``Line.autograd``: ``z.grad`` for a δ, ``a.grad`` for ∂L/∂a, ``W.grad`` for a gradient, the
-sigmoid node's local derivative for σ′(z), the parameters after an SGD step). The only
-arithmetic done here is display arithmetic: ``1 − a``, ``η·∂L/∂θ``, ``|y − t|`` and reductions.
+activation node's local derivative for f′(z), the parameters after an SGD step), and the products
+of each pre-activation are read from the engine's graph. The arithmetic done here is display
+arithmetic (``1 − a``, ``η·∂L/∂θ``, ``|y − t|``, the reductions) plus one equation that
+``deltas.backprop`` computes but does not keep: ∂L/∂a⁽ˡ⁾ = (W⁽ˡ⁺¹⁾)ᵀδ⁽ˡ⁺¹⁾ for a hidden layer.
 """
 
 from __future__ import annotations
