@@ -213,7 +213,10 @@ def _text(c: Check) -> str:
     body = [
         [words.quantity(r), r.claim.printing.text, _recomputed(r), _verdict(r)] for r in c.shown()
     ]
-    rows += _table(["quantity", "claimed", "recomputed", "verdict"], body)
+    if body:
+        rows += _table(["quantity", "claimed", "recomputed", "verdict"], body)
+    else:
+        rows.append("  Nothing to compare: the file has no [published] values.")
     sections = [
         ("Findings", [line for f in c.findings for line in _numbered(words.finding(f))]),
         ("Loss as named in the prose", [words.stated(s) for s in c.stated]),

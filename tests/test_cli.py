@@ -248,3 +248,18 @@ def test_python_dash_m_runs_the_cli() -> None:
         done.stderr
         == "microgradnet: tests/data/bad_shape.toml: layers[1].weights: expected 1×2, got 2×2\n"
     )
+
+
+def test_check_of_a_file_without_published_values(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = tmp_path / "bare.toml"
+    path.write_text(
+        "inputs = [1.0]\ntargets = 0.5\nlearning_rate = 1.0\n[[layers]]\nweights = [[0.5]]\n"
+    )
+    code, out, _ = _run(capsys, "check", str(path))
+    assert code == 0
+    assert out == (
+        "check bare\n0 printed values: 0 agree, 0 root causes.\n\n"
+        "  Nothing to compare: the file has no [published] values.\n"
+    )
