@@ -85,7 +85,7 @@ def mlp_of(case: NetCase) -> MLP:
 # ---- one sample: every intermediate ------------------------------------------------------------
 
 
-@settings(max_examples=150)
+@settings(max_examples=400)
 @given(net_cases(max_batch=1))
 @example(SEED_004)
 @example(SEED_000)
@@ -128,7 +128,7 @@ def test_single_sample_every_intermediate_matches_autograd(case: NetCase) -> Non
 # ---- mini-batches: the 1/N average of §13 ------------------------------------------------------
 
 
-@settings(max_examples=150)
+@settings(max_examples=400)
 @given(net_cases())
 @example(SEED_004)
 @example(SEED_000)
@@ -151,7 +151,7 @@ def test_batch_gradients_match_autograd_mean_loss(case: NetCase) -> None:
     )
 
 
-@settings(max_examples=50)
+@settings(max_examples=100)
 @given(net_cases(), st.floats(0.001, 1.0))
 @example(SEED_004, 0.1)
 @example(SEED_000, 1.0)
@@ -199,7 +199,7 @@ two_by_two = st.lists(st.lists(moderate, min_size=2, max_size=2), min_size=2, ma
 pair = st.lists(moderate, min_size=2, max_size=2)
 
 
-@settings(max_examples=150)
+@settings(max_examples=300)
 @given(
     pair,
     two_by_two,

@@ -48,7 +48,7 @@ def test_gradcheck_passes_on_a_correct_function() -> None:
     )
 
 
-@settings(max_examples=50)
+@settings(max_examples=100)
 @given(programs())
 @example(seed_program(SEED_004))
 def test_gradcheck_passes_on_random_graphs(program: Program) -> None:
@@ -109,10 +109,8 @@ def test_gradcheck_error_is_a_runtime_error() -> None:
 # ---- parameters of a network ------------------------------------------------------------------
 
 
-@settings(max_examples=30)
-@given(
-    net_cases(max_layers=2, max_width=3, max_batch=2, losses=("squared_error",), relu_margin=1e-2)
-)
+@settings(max_examples=100)
+@given(net_cases(max_layers=2, max_width=3, max_batch=2, relu_margin=1e-2))
 @example(SEED_004)
 @example(SEED_000)
 def test_parameter_gradcheck_passes_on_mlps(case: NetCase) -> None:
@@ -124,14 +122,8 @@ def test_parameter_gradcheck_passes_on_mlps(case: NetCase) -> None:
     assert [p.data for p in mlp.parameters()] == before  # every nudged parameter was restored
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=GradcheckError,
-    reason="library bug (reported): parameter_gradcheck evaluates the loss under no_grad(), where "
-    "binary_cross_entropy cannot see the sigmoid node and falls back to −ln(1 − y), which loses "
-    "precision (here 0.5%) for a confident output",
-)
 def test_parameter_gradcheck_passes_on_a_confident_cross_entropy_mlp() -> None:
+    """Regression: under no_grad() the cross-entropy loss fell back to −ln(1 − y), 0.5% off here."""
     from strategies import network_loss
 
     # Found by Hypothesis: z⁽²⁾ = 18, so 1 − y ≈ 1.5e-8.

@@ -235,7 +235,7 @@ def test_minibatch_gradient_is_the_average_of_the_per_sample_gradients() -> None
         assert p.grad == pytest.approx((g0 + g1) / 2, rel=1e-14, abs=1e-17)
 
 
-@settings(max_examples=50)
+@settings(max_examples=100)
 @given(net_cases(max_batch=4), st.floats(0.01, 1.0))
 @example(SEED_BATCH, 0.1)
 def test_sgd_on_the_batch_mean_matches_deltas_backprop_batch(case: NetCase, lr: float) -> None:

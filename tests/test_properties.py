@@ -71,7 +71,7 @@ DIAMOND = Program((0.7,), (Step("exp", (0,)), Step("tanh", (0,)), Step("mul", (1
 DOUBLING = Program((0.3,), (Step("add", (0, 0)), Step("add", (1, 1))), (2,))
 
 
-@settings(max_examples=300)
+@settings(max_examples=1000)
 @given(programs())
 @example(seed_program(SEED_004))
 @example(seed_program(SEED_000))
@@ -144,7 +144,7 @@ RECORDED_OP: dict[str, str] = {
 REFLECTED = {"radd", "rsub", "rmul", "rdiv", "rpow"}  # 2 + v, 2 - v, 2 * v, 2 / v, 2 ** v
 CONSTANT_SECOND = {"addc", "subc", "mulc", "divc"}  # v + 2, v - 2, v * 2, v / 2
 OP_NAMES = sorted(PROGRAM_OPS)
-one_op = settings(max_examples=40)
+one_op = settings(max_examples=80)
 
 
 def single_op(name: str) -> st.SearchStrategy[Program]:
@@ -215,7 +215,7 @@ def test_op_gradient_matches_central_differences(name: str, data: st.DataObject)
 SMALL_LR = 1e-7
 
 
-@settings(max_examples=60)
+@settings(max_examples=200)
 @given(net_cases(max_layers=3, max_width=3, max_batch=3))
 @example(SEED_004)
 @example(SEED_000)

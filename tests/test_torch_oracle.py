@@ -96,7 +96,7 @@ def test_pinned_torch_version() -> None:
     assert torch.__version__.split("+")[0] == "2.13.0"
 
 
-@settings(max_examples=200)
+@settings(max_examples=500)
 @given(programs())
 @example(seed_program(SEED_004))
 @example(seed_program(SEED_000))
@@ -158,7 +158,7 @@ def flat_torch_grads(params: list[Tensor]) -> list[float]:
     return [g for p in params for g in p.grad.reshape(-1).tolist()]
 
 
-@settings(max_examples=100)
+@settings(max_examples=300)
 @given(net_cases())
 @example(SEED_004)
 @example(SEED_000)
