@@ -45,7 +45,15 @@ from microgradnet import numerics
 from microgradnet.errors import AnomalyError
 from microgradnet.graph import topological_order
 
-__all__ = ["Value", "vsum", "dot", "no_grad", "detect_anomaly", "is_grad_enabled", "local_derivatives"]
+__all__ = [
+    "Value",
+    "vsum",
+    "dot",
+    "no_grad",
+    "detect_anomaly",
+    "is_grad_enabled",
+    "local_derivatives",
+]
 
 Number = Union[int, float]
 Operand = Union["Value", int, float]
@@ -63,8 +71,13 @@ def _check_number(data: object, where: str) -> float:
     if type(data) is float:
         return data
     if isinstance(data, Real) and not isinstance(data, bool):
-        return float(data)
-    raise TypeError(f"{where} needs a real number (int or float), got {type(data).__name__}: {data!r}")
+        try:
+            return float(data)
+        except OverflowError:  # an int beyond float range: ±inf, by the IEEE policy
+            return math.inf if data > 0 else -math.inf
+    raise TypeError(
+        f"{where} needs a real number (int or float), got {type(data).__name__}: {data!r}"
+    )
 
 
 class Value:
@@ -140,8 +153,8 @@ class Value:
         if type(other) is not Value:
             other = _lift(other, "/")
         a, b = self.data, other.data
-        out, inv_b = numerics.div(a, b), numerics.div(1.0, b)
-        return _record(out, (self, other), (inv_b, -out * inv_b), "/")
+        out = numerics.div(a, b)
+        return _record(out, (self, other), (numerics.div(1.0, b), numerics.div(-out, b)), "/")
 
     def __pow__(self, other: Operand) -> Value:
         """a ** k (k a number): ∂/∂a = k·a^(k-1).  a ** b (b a Value): also ∂/∂b = out·ln a."""
@@ -150,12 +163,22 @@ class Value:
         k = _check_number(other, "** exponent")
         a = self.data
         op = f"**{int(k)}" if k.is_integer() and abs(k) < 1e15 else f"**{k!r}"
-        return _record(numerics.power(a, k), (self,), (0.0 if k == 0.0 else k * numerics.power(a, k - 1.0),), op)
+        return _record(
+            numerics.power(a, k),
+            (self,),
+            (0.0 if k == 0.0 else k * numerics.power(a, k - 1.0),),
+            op,
+        )
 
     def _pow_value(self, other: Value) -> Value:
         a, b = self.data, other.data
         out = numerics.power(a, b)
-        return _record(out, (self, other), (0.0 if b == 0.0 else b * numerics.power(a, b - 1.0), _dpow_db(a, b, out)), "**")
+        return _record(
+            out,
+            (self, other),
+            (0.0 if b == 0.0 else b * numerics.power(a, b - 1.0), _dpow_db(a, b, out)),
+            "**",
+        )
 
     # ---- unary primitives ---------------------------------------------------------------
     def __neg__(self) -> Value:
@@ -228,7 +251,8 @@ class Value:
         gc.disable()  # backward makes no reference cycles; the collector would only rescan the graph
         try:
             order = topological_order(self)
-            accumulated = any(map(_get_grad, order))  # a fresh graph (the usual case) needs no bookkeeping
+            # A fresh graph (the usual case) needs no bookkeeping.
+            accumulated = any(map(_get_grad, order))
             if accumulated:
                 earlier = list(map(_get_grad, order))
                 for node in order:
@@ -284,8 +308,8 @@ def _propagate_checked(order: list[Value]) -> None:
 
 
 def _dpow_db(a: float, b: float, out: float) -> float:
-    """∂(a**b)/∂b = out·ln a; 0 where a = 0 < b (the function is flat there), nan for a < 0."""
-    if a == 0.0 and b > 0.0:
+    """∂(a**b)/∂b = out·ln a; 0 where a = 0 ≤ b (as PyTorch), nan for a < 0."""
+    if a == 0.0 and b >= 0.0:
         return 0.0
     return out * numerics.log(a)
 
@@ -296,7 +320,7 @@ def _dpow_db(a: float, b: float, out: float) -> float:
 
 
 def _symbolic_pow_value(out: Value, a: Value, b: Value) -> tuple[Operand, ...]:
-    d_db: Operand = 0.0 if a.data == 0.0 and b.data > 0.0 else out * a.log()
+    d_db: Operand = 0.0 if a.data == 0.0 and b.data >= 0.0 else out * a.log()
     return (b * a ** (b - 1.0), d_db)
 
 
@@ -334,7 +358,7 @@ def _lift(other: object, op: str) -> Value:
     if isinstance(other, Value):
         return other
     if type(other) is float or (isinstance(other, Real) and not isinstance(other, bool)):
-        return _record_graph(float(other), _NO_PARENTS, _NO_GRADS, "")  # a constant leaf
+        return _record_graph(_check_number(other, op), _NO_PARENTS, _NO_GRADS, "")  # a constant leaf
     raise TypeError(
         f"unsupported operand type for {op} with a Value: {type(other).__name__} ({other!r})"
     )
@@ -386,7 +410,9 @@ def _ones(n: int) -> tuple[float, ...]:
 _new_value = object.__new__
 
 
-def _record_graph(data: float, parents: tuple[Value, ...], local_grads: tuple[float, ...], op: str) -> Value:
+def _record_graph(
+    data: float, parents: tuple[Value, ...], local_grads: tuple[float, ...], op: str
+) -> Value:
     """Make a node that remembers its operands and local derivatives (the normal mode)."""
     out: Value = _new_value(Value)
     out.data = data
@@ -398,12 +424,16 @@ def _record_graph(data: float, parents: tuple[Value, ...], local_grads: tuple[fl
     return out
 
 
-def _record_no_grad(data: float, parents: tuple[Value, ...], local_grads: tuple[float, ...], op: str) -> Value:
+def _record_no_grad(
+    data: float, parents: tuple[Value, ...], local_grads: tuple[float, ...], op: str
+) -> Value:
     """Make a result that remembers nothing: a new leaf (inside ``no_grad()``)."""
     return _record_graph(data, _NO_PARENTS, _NO_GRADS, "")
 
 
-def _record_checked(data: float, parents: tuple[Value, ...], local_grads: tuple[float, ...], op: str) -> Value:
+def _record_checked(
+    data: float, parents: tuple[Value, ...], local_grads: tuple[float, ...], op: str
+) -> Value:
     """``_record_graph``, raising AnomalyError when finite operands give a nan or inf."""
     if not math.isfinite(data) and all(math.isfinite(p.data) for p in parents):
         operands = ", ".join(repr(p.data) for p in parents)

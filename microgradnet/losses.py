@@ -8,7 +8,14 @@ from typing import Union
 from microgradnet.engine import Number, Value, vsum
 from microgradnet.errors import ShapeError
 
-__all__ = ["half_squared_error", "mse", "binary_cross_entropy", "mean", "LOSSES"]
+__all__ = [
+    "half_squared_error",
+    "mse",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "mean",
+    "LOSSES",
+]
 
 Outputs = Union[Value, Sequence[Value]]
 Targets = Union[Number, Sequence[Number]]
@@ -32,7 +39,9 @@ def binary_cross_entropy(y: Outputs, t: Targets) -> Value:
 
     When ``yₖ`` is a sigmoid node ``σ(z)`` (an MLP's sigmoid output) the loss is computed from its
     logit as ``softplus(z) − t·z``, which never takes the log of 0 and gives ∂L/∂z = y − t exactly
-    as in the textbook. Otherwise the probabilities are used directly (ln 0 → −inf, by IEEE).
+    as in the textbook. Otherwise (including inside ``no_grad()``, where results keep no graph)
+    the probabilities are used directly, and ln 0 gives inf by the IEEE policy; pass logits to
+    ``binary_cross_entropy_with_logits`` for a loss that is stable there too.
     """
     terms = []
     for yk, tk in _pairs(y, t):
@@ -42,6 +51,16 @@ def binary_cross_entropy(y: Outputs, t: Targets) -> Value:
         else:
             terms.append(-(tk * yk.log() + (1.0 - tk) * (1.0 - yk).log()))
     return vsum(terms)
+
+
+def binary_cross_entropy_with_logits(z: Outputs, t: Targets) -> Value:
+    """L = Σₖ softplus(zₖ) − tₖ·zₖ: binary cross-entropy of σ(z), from the logits z;  ∂L/∂zₖ = σ(zₖ) − tₖ.
+
+    The same number as ``binary_cross_entropy(σ(z), t)``, stable for any z, and stable inside
+    ``no_grad()`` too (where a sigmoid result is a plain leaf, so ``binary_cross_entropy`` can only
+    use the probability and gives inf once σ(z) rounds to exactly 0 or 1).
+    """
+    return vsum([zk.softplus() - tk * zk for zk, tk in _pairs(z, t)])
 
 
 def mean(values: Sequence[Value]) -> Value:

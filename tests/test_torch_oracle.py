@@ -296,18 +296,9 @@ def test_binary_special_values_match_torch(name: str) -> None:
     assert not binary_mismatches(name, pairs), f"{name}: (a, b, ours, torch, grads…)"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="library edge case (reported): ∂(a**b)/∂b at a = 0, b = 0 is −inf (out·ln 0); PyTorch gives 0",
-)
 def test_zero_to_the_zero_derivative_with_respect_to_the_exponent() -> None:
     assert not binary_mismatches("**", [(0.0, 0.0)])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="library edge case (reported): ∂(a/b)/∂b = −out·(1/b) is 0·inf = nan when a = 0 and 1/b "
-    "overflows (b subnormal); −a/b² = 0 there, and PyTorch gives −0",
-)
 def test_zero_over_subnormal_derivative() -> None:
     assert not binary_mismatches("/", [(0.0, 1e-310)])
