@@ -50,7 +50,9 @@ def _check(loss: str, activations: Sequence[str]) -> None:
         raise ValueError(f"unknown loss {loss!r}; valid names: {', '.join(LOSS_NAMES)}")
     for l, name in enumerate(activations, start=1):
         if name not in ACTIVATION_NAMES:
-            raise ValueError(f"layer {l}: unknown activation {name!r}; valid names: {', '.join(ACTIVATION_NAMES)}")
+            raise ValueError(
+                f"layer {l}: unknown activation {name!r}; valid names: {', '.join(ACTIVATION_NAMES)}"
+            )
     if loss == "cross_entropy" and activations[-1] != "sigmoid":
         raise ValueError(f"cross_entropy needs a sigmoid output layer, got {activations[-1]!r}")
 
@@ -208,8 +210,8 @@ def forward(
 class Backprop:
     """Every intermediate of one sample through an L-layer network.
 
-    ``z[l]``, ``f_prime[l]``, ``delta[l]``, ``dL_dW[l]``, ``dL_db[l]`` belong to layer l+1;
-    ``a[0]`` is x and ``a[l]`` is a⁽ˡ⁾, so ``a[-1]`` is y.
+    ``z[l]``, ``dL_da[l]``, ``f_prime[l]``, ``delta[l]``, ``dL_dW[l]``, ``dL_db[l]`` belong to
+    layer l+1; ``a[0]`` is x and ``a[l]`` is a⁽ˡ⁾, so ``a[-1]`` is y and ``dL_da[-1]`` is ∂L/∂y.
     """
 
     x: Vector
@@ -219,6 +221,7 @@ class Backprop:
     y: Vector
     L: float
     dL_dy: Vector
+    dL_da: list[Vector]
     f_prime: list[Vector]
     delta: list[Vector]
     dL_dW: list[Matrix]
@@ -241,7 +244,10 @@ def backprop(
     y = a[-1]
     n_layers = len(weights)
     # f′(z⁽ˡ⁾) for every layer
-    f_prime = [[_f_prime(activations[l], zj, aj) for zj, aj in zip(z[l], a[l + 1])] for l in range(n_layers)]
+    f_prime = [
+        [_f_prime(activations[l], zj, aj) for zj, aj in zip(z[l], a[l + 1])]
+        for l in range(n_layers)
+    ]
 
     if loss == "squared_error":
         # L = ½ Σₖ (yₖ − tₖ)²
@@ -259,16 +265,21 @@ def backprop(
         delta_out = [yk - tk for yk, tk in zip(y, t)]
 
     delta: list[Vector] = [delta_out]
+    dL_da: list[Vector] = [dL_dy]
     for l in range(n_layers - 2, -1, -1):
         W_next, delta_next = weights[l + 1], delta[0]
         # δ⁽ˡ⁾ = ((W⁽ˡ⁺¹⁾)ᵀ δ⁽ˡ⁺¹⁾) ⊙ f′(z⁽ˡ⁾)
-        back = [_sum_left([W_next[k][j] * delta_next[k] for k in range(len(delta_next))]) for j in range(len(z[l]))]
+        back = [
+            _sum_left([W_next[k][j] * delta_next[k] for k in range(len(delta_next))])
+            for j in range(len(z[l]))
+        ]
+        dL_da.insert(0, back)  # ∂L/∂a⁽ˡ⁾ = (W⁽ˡ⁺¹⁾)ᵀ δ⁽ˡ⁺¹⁾
         delta.insert(0, [g * fp for g, fp in zip(back, f_prime[l])])
 
     # ∂L/∂W⁽ˡ⁾ = δ⁽ˡ⁾ (a⁽ˡ⁻¹⁾)ᵀ,   ∂L/∂b⁽ˡ⁾ = δ⁽ˡ⁾
     dL_dW = [[[dj * ai for ai in a[l]] for dj in delta[l]] for l in range(n_layers)]
     dL_db = [list(d) for d in delta]
-    return Backprop(list(x), t, z, a, list(y), L, dL_dy, f_prime, delta, dL_dW, dL_db)
+    return Backprop(list(x), t, z, a, list(y), L, dL_dy, dL_da, f_prime, delta, dL_dW, dL_db)
 
 
 def _sum_left(terms: Sequence[float]) -> float:
@@ -303,15 +314,25 @@ def backprop_batch(
 ) -> BatchBackprop:
     """L = (1/N) Σₙ Lₙ,  ∂L/∂W = (1/N)(∂L/∂Z)Xᵀ,  ∂L/∂b = (1/N)(∂L/∂Z)1  over N samples."""
     if len(X) != len(T) or not X:
-        raise ValueError(f"a batch needs as many targets as inputs (at least one): {len(X)} inputs, {len(T)} targets")
-    samples = [backprop(x, weights, biases, t, activations=activations, loss=loss) for x, t in zip(X, T)]
+        raise ValueError(
+            f"a batch needs as many targets as inputs (at least one): {len(X)} inputs, {len(T)} targets"
+        )
+    samples = [
+        backprop(x, weights, biases, t, activations=activations, loss=loss) for x, t in zip(X, T)
+    ]
     N = len(samples)
     L = _sum_left([s.L for s in samples]) / N
     dL_dW = [
-        [[_sum_left([s.dL_dW[l][j][i] for s in samples]) / N for i in range(len(row))] for j, row in enumerate(W)]
+        [
+            [_sum_left([s.dL_dW[l][j][i] for s in samples]) / N for i in range(len(row))]
+            for j, row in enumerate(W)
+        ]
         for l, W in enumerate(weights)
     ]
-    dL_db = [[_sum_left([s.dL_db[l][j] for s in samples]) / N for j in range(len(W))] for l, W in enumerate(weights)]
+    dL_db = [
+        [_sum_left([s.dL_db[l][j] for s in samples]) / N for j in range(len(W))]
+        for l, W in enumerate(weights)
+    ]
     return BatchBackprop(samples, L, dL_dW, dL_db)
 
 
@@ -324,7 +345,8 @@ def sgd_update(
 ) -> tuple[list[Matrix], list[Vector | None] | None]:
     """θ_new = θ_old − η·∂L/∂θ for every weight and bias (returns new lists)."""
     new_weights = [
-        [[w - lr * g for w, g in zip(row, grow)] for row, grow in zip(W, gW)] for W, gW in zip(weights, dL_dW)
+        [[w - lr * g for w, g in zip(row, grow)] for row, grow in zip(W, gW)]
+        for W, gW in zip(weights, dL_dW)
     ]
     if biases is None:
         return new_weights, None

@@ -457,17 +457,11 @@ class _Builder:
         """∂L/∂a⁽ˡ⁾ⱼ = Σₖ W⁽ˡ⁺¹⁾ₖⱼ δ⁽ˡ⁺¹⁾ₖ, as deltas.backprop forms it before multiplying by f′."""
         above = self.ex.layers[l]
         pairs = [(f"W{l + 1}[{k},{j}]", f"delta{l + 1}[{k}]") for k in range(above.size)]
-        value = 0.0
-        for n, (w, d) in enumerate(pairs):
-            value = (
-                self.values[w] * self.values[d]
-                if n == 0
-                else value + self.values[w] * self.values[d]
-            )
         sides = [
             _joined([(_sym(w), TIMES, _sym(d)) for w, d in pairs]),
             _joined([(self.num(w, True), self.num(d, True)) for w, d in pairs]),
         ]
+        value = self.hand.before.dL_da[l - 1][j]
         return self.line(f"dL_da{l}[{j}]", sides, value, self.auto.trace.a[l - 1][j].grad)
 
     def derivative(self, l: int, j: int) -> Line:
