@@ -74,7 +74,7 @@ def _check_number(data: object, where: str) -> float:
         try:
             return float(data)
         except OverflowError:  # an int beyond float range: ±inf, by the IEEE policy
-            return math.inf if data > 0 else -math.inf
+            return math.inf if data > 0 else -math.inf  # type: ignore[operator]
     raise TypeError(
         f"{where} needs a real number (int or float), got {type(data).__name__}: {data!r}"
     )
