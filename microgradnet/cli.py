@@ -77,6 +77,11 @@ def _parser() -> _Parser:
     walk.add_argument(
         "--graph", metavar="FILE", help="also write the computation graph (.svg, .png, .pdf)"
     )
+    walk.add_argument(
+        "--hessian",
+        action="store_true",
+        help="also print the Hessian of the loss w.r.t. the output layer's parameters",
+    )
     chk = commands.add_parser("check", help="check every number an example file publishes")
     chk.add_argument("example", help="a .toml file (or a shipped example's name)")
     chk.add_argument(
@@ -110,7 +115,8 @@ def _walkthrough(args: argparse.Namespace) -> int:
     if args.example is None:
         raise _UsageError("microgradnet walkthrough: give an example name or file (see --list)")
     example = load(args.example)
-    sys.stdout.write(report.walkthrough(run(example, steps=args.steps), args.format, args.places))
+    record = run(example, steps=args.steps, hessian=args.hessian)
+    sys.stdout.write(report.walkthrough(record, args.format, args.places))
     if args.graph:
         route = _write_graph(example, args.graph, "computation")
         sys.stderr.write(f"microgradnet: wrote {args.graph} ({route})\n")

@@ -15,7 +15,7 @@ from typing import Any
 
 from microgradnet.example import Example, Printing
 from microgradnet.notation import Notation, Symbol
-from microgradnet.walkthrough import Line, Section, Side, StepLoss, Walkthrough
+from microgradnet.walkthrough import HessianTable, Line, Section, Side, StepLoss, Walkthrough
 
 __all__ = ["FORMATS", "WIDTH", "difference", "number", "render_side", "walkthrough", "wrap"]
 
@@ -219,7 +219,44 @@ def _text(w: Walkthrough, places: int) -> str:
     if len(w.training) > 2:
         rows += ["", f"Training: the loss after each of {len(w.training) - 1} steps"]
         rows += _training_text(w.training, places)
+    if w.hessian is not None:
+        rows += ["", _HESSIAN_TITLE] + _hessian_text(w.hessian, w.example.notation)
     return "\n".join(rows) + "\n"
+
+
+_HESSIAN_TITLE = "Hessian of L with respect to the output layer (autograd, second order)"
+_HESSIAN_DIGITS = 10  # significant digits: the entries are small and span magnitudes
+
+
+def _hessian_rows(h: HessianTable, names: Sequence[str]) -> list[list[str]]:
+    """The matrix as strings, first column the row's name; then the check against differences."""
+    return [
+        [name] + [f"{v:.{_HESSIAN_DIGITS}g}" for v in row] for name, row in zip(names, h.autograd)
+    ]
+
+
+def _hessian_check(h: HessianTable) -> str:
+    """How far the central-difference check and the symmetry are from the autograd matrix."""
+    n = len(h.keys)
+    worst = max(abs(h.autograd[i][j] - h.numerical[i][j]) for i in range(n) for j in range(n))
+    skew = max(abs(h.autograd[i][j] - h.autograd[j][i]) for i in range(n) for j in range(n))
+    return (
+        f"central differences of the gradient (eps = {h.eps:g}) agree to within {worst:.1e}; "
+        f"largest |H_ij - H_ji| = {skew:.1e}"
+    )
+
+
+def _hessian_text(h: HessianTable, notation: Notation) -> list[str]:
+    names = [notation(key).text for key in h.keys]
+    rows = _hessian_rows(h, names)
+    widths = [max(len(r[c]) for r in rows + [[""] + names]) for c in range(len(rows[0]))]
+    head = _INDENT + " " * widths[0] + "".join(f"  {n:>{w}}" for n, w in zip(names, widths[1:]))
+    body = [
+        _INDENT + f"{r[0]:<{widths[0]}}" + "".join(f"  {c:>{w}}" for c, w in zip(r[1:], widths[1:]))
+        for r in rows
+    ]
+    first, second = _hessian_check(h).split("; ")
+    return [head, *body, _INDENT + first + ";", _INDENT + second]
 
 
 # ---- Markdown ---------------------------------------------------------------------------------
@@ -266,6 +303,12 @@ def _markdown(w: Walkthrough, places: int) -> str:
             f"{difference(s.hand - s.autograd)} |"
             for s in w.training
         ]
+    if w.hessian is not None:
+        names = ["$" + ex.notation(key).latex + "$" for key in w.hessian.keys]
+        rows += ["", f"## {_HESSIAN_TITLE}", "", "| | " + " | ".join(names) + " |"]
+        rows.append("|---|" + "---|" * len(names))
+        rows += ["| " + " | ".join(r) + " |" for r in _hessian_rows(w.hessian, names)]
+        rows += ["", _hessian_check(w.hessian)]
     return "\n".join(rows) + "\n"
 
 
@@ -348,6 +391,16 @@ def _latex(w: Walkthrough, places: int) -> str:
             for s in w.training
         ]
         rows.append(r"\end{tabular}")
+    if w.hessian is not None:
+        names = ["$" + ex.notation(key).latex + "$" for key in w.hessian.keys]
+        rows += [
+            "",
+            rf"\subsection*{{{_HESSIAN_TITLE}}}",
+            r"\begin{tabular}{l" + "r" * len(names) + "}",
+        ]
+        rows.append(" & " + " & ".join(names) + r" \\ \hline")
+        rows += [" & ".join(r) + r" \\" for r in _hessian_rows(w.hessian, names)]
+        rows += [r"\end{tabular}\\", latex_text(_hessian_check(w.hessian))]
     return "\n".join(rows) + "\n"
 
 
@@ -415,6 +468,13 @@ def _json(w: Walkthrough, places: int) -> str:
             for s in w.training
         ],
     }
+    if w.hessian is not None:
+        data["hessian"] = {
+            "parameters": list(w.hessian.keys),
+            "autograd": [[_finite(v) for v in row] for row in w.hessian.autograd],
+            "central_differences": [[_finite(v) for v in row] for row in w.hessian.numerical],
+            "eps": w.hessian.eps,
+        }
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
 

@@ -10,8 +10,10 @@ The numbers come from two independent places: the hand-derived equations of
 (``Line.autograd``: ``z.grad`` for a δ, ``a.grad`` for ∂L/∂a, ``W.grad`` for a gradient, the
 activation node's local derivative for f′(z), the parameters after an SGD step), and the products
 of each pre-activation are read from the engine's graph. The arithmetic done here is display
-arithmetic (``1 − a``, ``η·∂L/∂θ``, ``|y − t|``, the reductions) plus one equation that
-``deltas.backprop`` computes but does not keep: ∂L/∂a⁽ˡ⁾ = (W⁽ˡ⁺¹⁾)ᵀδ⁽ˡ⁺¹⁾ for a hidden layer.
+arithmetic (``1 − a``, ``η·∂L/∂θ``, ``|y − t|``, the reductions).
+
+With ``hessian=True`` the record also holds the Hessian of the loss with respect to the output
+layer's parameters, by second-order autograd and by central differences of the gradient.
 """
 
 from __future__ import annotations
@@ -23,12 +25,22 @@ from typing import Literal
 from microgradnet import deltas
 from microgradnet.engine import Value
 from microgradnet.example import Example, Printing
+from microgradnet.functional import gradients, hessian_at
 from microgradnet.losses import LOSSES
 from microgradnet.nn import MLP, Trace
 from microgradnet.notation import parse_key
 from microgradnet.optim import SGD
 
-__all__ = ["Line", "Section", "StepLoss", "Token", "Walkthrough", "autograd_graph", "run"]
+__all__ = [
+    "HessianTable",
+    "Line",
+    "Section",
+    "StepLoss",
+    "Token",
+    "Walkthrough",
+    "autograd_graph",
+    "run",
+]
 
 _GIVEN = ("x", "t", "W", "b", "eta")
 
@@ -101,6 +113,20 @@ class StepLoss:
 
 
 @dataclass(frozen=True)
+class HessianTable:
+    """∂²L/∂θᵢ∂θⱼ over the output layer's parameters ``keys`` (weights, then biases).
+
+    ``autograd`` differentiates the gradient's own graph (``hessian_at``); ``numerical`` takes
+    central differences (step ``eps``) of the first-order gradient, as an independent check.
+    """
+
+    keys: tuple[str, ...]
+    autograd: tuple[tuple[float, ...], ...]
+    numerical: tuple[tuple[float, ...], ...]
+    eps: float
+
+
+@dataclass(frozen=True)
 class Walkthrough:
     """Everything a worked example shows: its sections, every quantity's value, the loss per step."""
 
@@ -108,6 +134,7 @@ class Walkthrough:
     sections: tuple[Section, ...]
     values: Mapping[str, float] = field(compare=False)
     training: tuple[StepLoss, ...] = ()
+    hessian: HessianTable | None = None
 
     def line(self, key: str) -> Line:
         """The line whose left-hand side is ``key``.
@@ -223,6 +250,26 @@ def autograd_graph(example: Example) -> tuple[MLP, Value]:
     loss = _loss(example, mlp.trace(list(example.inputs)))
     loss.backward()
     return mlp, loss
+
+
+def _output_hessian(example: Example, eps: float = 1e-5) -> HessianTable:
+    """The Hessian of the loss w.r.t. the output layer's parameters, both ways."""
+    mlp = _network(example)
+    params = mlp.layers[-1].parameters()
+    x = list(example.inputs)
+    autograd = hessian_at(_loss(example, mlp.trace(x)), params)
+    numerical = []
+    for p in params:
+        saved = p.data
+        p.data = saved + eps
+        up = gradients(_loss(example, mlp.trace(x)), params)
+        p.data = saved - eps
+        down = gradients(_loss(example, mlp.trace(x)), params)
+        p.data = saved
+        numerical.append(tuple((u - d) / (2.0 * eps) for u, d in zip(up, down)))
+    return HessianTable(
+        tuple(p.label for p in params), tuple(map(tuple, autograd)), tuple(numerical), eps
+    )
 
 
 def _training(example: Example, steps: int) -> tuple[StepLoss, ...]:
@@ -592,11 +639,12 @@ def _cross_entropy_term(y: Token, t: Token) -> Side:
     )
 
 
-def run(example: Example, *, steps: int | None = None) -> Walkthrough:
+def run(example: Example, *, steps: int | None = None, hessian: bool = False) -> Walkthrough:
     """Work ``example`` through: forward, loss, backward, gradients, update, forward again, reductions.
 
     ``steps`` (default: the example's own) is how many training steps to report the loss for;
-    the equations always show the first step.
+    the equations always show the first step. ``hessian`` adds the Hessian of the loss with
+    respect to the output layer's parameters.
 
     Raises:
         ValueError: ``steps`` is not a positive whole number.
@@ -615,4 +663,5 @@ def run(example: Example, *, steps: int | None = None) -> Walkthrough:
         builder.forward(new=True),
         builder.loss(new=True),
     )
-    return Walkthrough(example, sections, dict(builder.values), _training(example, steps))
+    table = _output_hessian(example) if hessian else None
+    return Walkthrough(example, sections, dict(builder.values), _training(example, steps), table)
