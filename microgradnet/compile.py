@@ -70,9 +70,12 @@ _FORWARD: dict[str, str] = {
 _LOCAL: dict[str, tuple[str, ...]] = {
     "-": ("1.0", "-1.0"),
     "*": ("{1}", "{0}"),
-    "/": ("div(1.0, {1})", "-{out} * div(1.0, {1})"),
+    "/": ("div(1.0, {1})", "div(-{out}, {1})"),
     "neg": ("-1.0",),
-    "**": ("{1} * power({0}, {1} - 1.0)", "(0.0 if {0} == 0.0 and {1} > 0.0 else {out} * log({0}))"),
+    "**": (
+        "(0.0 if {1} == 0.0 else {1} * power({0}, {1} - 1.0))",
+        "(0.0 if {0} == 0.0 and {1} >= 0.0 else {out} * log({0}))",
+    ),
     "exp": ("{out}",),
     "log": ("div(1.0, {0})",),
     "tanh": ("(1.0 - {out} * {out})",),
@@ -97,15 +100,22 @@ class CompiledGraph:
     param_names: tuple[str, ...]
     function: CompiledFunction
 
-    def __call__(self, inputs: Sequence[float], params: Sequence[float]) -> tuple[float, list[float]]:
+    def __call__(
+        self, inputs: Sequence[float], params: Sequence[float]
+    ) -> tuple[float, list[float]]:
         """Run the compiled pass on new values (one per input leaf, one per parameter leaf).
 
         Raises:
             ValueError: ``inputs`` or ``params`` has the wrong length.
         """
-        for what, given, names in (("inputs", inputs, self.input_names), ("params", params, self.param_names)):
+        for what, given, names in (
+            ("inputs", inputs, self.input_names),
+            ("params", params, self.param_names),
+        ):
             if len(given) != len(names):
-                raise ValueError(f"compiled graph: expected {len(names)} {what} ({', '.join(names)}), got {len(given)}")
+                raise ValueError(
+                    f"compiled graph: expected {len(names)} {what} ({', '.join(names)}), got {len(given)}"
+                )
         return self.function(inputs, params)
 
 
@@ -151,9 +161,13 @@ def _checked_order(output: Value, inputs: Sequence[Value], params: Sequence[Valu
     seen: dict[Value, str] = {}
     for kind, leaves in (("inputs", inputs), ("params", params)):
         for i, leaf in enumerate(leaves):
-            where = f"{kind}[{i}]" + (f" ({leaf.label!r})" if isinstance(leaf, Value) and leaf.label else "")
+            where = f"{kind}[{i}]" + (
+                f" ({leaf.label!r})" if isinstance(leaf, Value) and leaf.label else ""
+            )
             if not isinstance(leaf, Value):
-                raise TypeError(f"compile_graph: {where} must be a Value, got {type(leaf).__name__}")
+                raise TypeError(
+                    f"compile_graph: {where} must be a Value, got {type(leaf).__name__}"
+                )
             if leaf.parents:
                 raise ValueError(f"compile_graph: {where} is the result of {leaf.op!r}, not a leaf")
             if leaf in seen:
@@ -161,8 +175,15 @@ def _checked_order(output: Value, inputs: Sequence[Value], params: Sequence[Valu
             seen[leaf] = where
     order = topological_order(output)
     for node in order:
-        if node.parents and node.op not in _FORWARD and node.op != "+" and not node.op.startswith("**"):
-            raise ValueError(f"compile_graph: op {node.op!r} (label {node.label!r}) is not supported")
+        if (
+            node.parents
+            and node.op not in _FORWARD
+            and node.op != "+"
+            and not node.op.startswith("**")
+        ):
+            raise ValueError(
+                f"compile_graph: op {node.op!r} (label {node.label!r}) is not supported"
+            )
     return order
 
 
@@ -171,7 +192,8 @@ def _op_templates(op: str) -> tuple[str, tuple[str, ...]]:
     if op in _FORWARD:
         return _FORWARD[op], _LOCAL[op]
     k = float(op[2:])  # "**2" or "**0.5": the engine writes k so that float() gives it back
-    return f"power({{0}}, {_literal(k)})", (f"{_literal(k)} * power({{0}}, {_literal(k - 1.0)})",)
+    local = "0.0" if k == 0.0 else f"{_literal(k)} * power({{0}}, {_literal(k - 1.0)})"
+    return f"power({{0}}, {_literal(k)})", (local,)
 
 
 def _literal(x: float) -> str:
@@ -202,7 +224,9 @@ class _Namer:
 class _Writer:
     """Writes the source of one compiled graph (forward lines, backward lines, return)."""
 
-    def __init__(self, order: list[Value], inputs: list[Value], params: list[Value], comments: bool) -> None:
+    def __init__(
+        self, order: list[Value], inputs: list[Value], params: list[Value], comments: bool
+    ) -> None:
         self.order, self.inputs, self.params, self.comments = order, inputs, params, comments
         namer = _Namer([*_RUNTIME, "inputs", "params"])
         designated = set(inputs) | set(params)
@@ -222,16 +246,24 @@ class _Writer:
                 self.ref[node] = _literal(node.data)
         self.carrying = _carrying(order, set(params))
         out = _identifier(order[-1].label) or "out"
-        self.grad = {node: namer.claim(f"d{out}_d{self.ref[node]}") for node in order if node in self.carrying}
+        self.grad = {
+            node: namer.claim(f"d{out}_d{self.ref[node]}")
+            for node in order
+            if node in self.carrying
+        }
 
     def source(self, name: str) -> str:
         lines = [f"def {name}(inputs, params):", f'    """{self._summary()}"""']
         lines += _unpack([self.ref[v] for v in self.inputs], "inputs")
         lines += _unpack([self.ref[v] for v in self.params], "params")
-        lines += [f"    {ref} = {_literal(data)}  # a constant leaf" for ref, data in self.constants]
+        lines += [
+            f"    {ref} = {_literal(data)}  # a constant leaf" for ref, data in self.constants
+        ]
         lines.append("    # forward: each op, with its local derivatives")
         lines += [self._forward_line(node) for node in self.order if node.parents]
-        lines.append("    # backward: ∂out/∂parent = local derivative · ∂out/∂node, output to inputs")
+        lines.append(
+            "    # backward: ∂out/∂parent = local derivative · ∂out/∂node, output to inputs"
+        )
         lines += self._backward_lines()
         grads = [self.grad.get(p, "0.0") for p in self.params]
         lines += _wrapped(f"    return {self.ref[self.order[-1]]}, [", grads, "]")
@@ -239,8 +271,10 @@ class _Writer:
 
     def _summary(self) -> str:
         ops = sum(1 for node in self.order if node.parents)
-        return (f"{ops} ops; takes {len(self.inputs)} inputs and {len(self.params)} params, "
-                f"returns (output, gradients of the params).")
+        return (
+            f"{ops} ops; takes {len(self.inputs)} inputs and {len(self.params)} params, "
+            f"returns (output, gradients of the params)."
+        )
 
     def _forward_line(self, node: Value) -> str:
         operands = [self.ref[p] for p in node.parents]
@@ -250,7 +284,9 @@ class _Writer:
             expression = _op_templates(node.op)[0].format(*operands)
         line = f"    {self.ref[node]} = {expression}"
         if self.comments and node.op not in ("+", "-", "*", "neg"):
-            locals_ = ", ".join(f"∂/∂{operands[i]} = {self._local(node, i)}" for i in range(len(operands)))
+            locals_ = ", ".join(
+                f"∂/∂{operands[i]} = {self._local(node, i)}" for i in range(len(operands))
+            )
             line += f"  # {locals_}"
         return line
 
@@ -280,7 +316,9 @@ class _Writer:
                 if parent in self.carrying:
                     sign = "+=" if parent in assigned else "="
                     assigned.add(parent)
-                    lines.append(f"    {self.grad[parent]} {sign} {self._contribution(node, position)}")
+                    lines.append(
+                        f"    {self.grad[parent]} {sign} {self._contribution(node, position)}"
+                    )
         return lines
 
 

@@ -18,8 +18,10 @@ WORKLOADS = ("W1", "W2", "W3", "W4")
 QUICK = Settings(repeat=2, sizes=(1_000, 10_000), min_seconds=0.05)
 
 NOTES = """\
-Medians of --repeat samples; engines interleaved round-robin in every repeat. W1/W2: time per
-step (forward + backward + SGD update), each sample long enough to time (≥ {min_seconds} s).
+Medians of --repeat samples; engines interleaved round-robin in every repeat; gc.freeze() after
+all imports, so no engine's collections rescan another's modules (PyTorch's alone triple
+microgradnet's W2 time otherwise). W1/W2: time per step (forward + backward + SGD update),
+each sample long enough to time (≥ {min_seconds} s).
 W3/W4: build, backward and free timed separately; free = drop the graph + gc.collect(), less
 a collection with nothing to free. Memory: growth of the resident set size while W4's graph
 is built, in a fresh interpreter per engine and size, divided by 4N nodes (RSS, not
@@ -31,7 +33,10 @@ def _names(text: str, valid: Sequence[str], what: str) -> tuple[str, ...]:
     names = tuple(part.strip() for part in text.split(",") if part.strip())
     unknown = [n for n in names if n not in valid]
     if unknown or not names:
-        raise argparse.ArgumentTypeError(f"unknown {what} {', '.join(unknown) or text!r}; choose from {', '.join(valid)}")
+        raise argparse.ArgumentTypeError(
+            f"unknown {what} {', '.join(unknown) if unknown else repr(text)}; "
+            f"choose from {', '.join(valid)}"
+        )
     return names
 
 
@@ -39,7 +44,9 @@ def _sizes(text: str) -> tuple[int, ...]:
     try:
         sizes = tuple(int(float(part)) for part in text.split(","))
     except ValueError:
-        raise argparse.ArgumentTypeError(f"sizes must be comma-separated integers (like 1e4,1e5), got {text!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"sizes must be comma-separated integers (like 1e4,1e5), got {text!r}"
+        ) from None
     if any(size < 1 for size in sizes):
         raise argparse.ArgumentTypeError(f"sizes must be at least 1, got {text!r}")
     return sizes
@@ -60,15 +67,33 @@ def _parser() -> argparse.ArgumentParser:
         prog="python -m microgradnet.benchmark",
         description="Time microgradnet against micrograd, PyTorch and plain floats on W1–W4 (issue 3).",
     )
-    parser.add_argument("--quick", action="store_true", help="small sizes (1e3, 1e4), 2 repeats: a minute, not ten")
-    parser.add_argument("--workloads", type=lambda t: _names(t.upper(), WORKLOADS, "workload"), default=WORKLOADS,
-                        help="comma-separated subset of W1,W2,W3,W4 (default: all)")
-    parser.add_argument("--engines", type=lambda t: _names(t, list(ENGINE_KEYS), "engine"), default=tuple(ENGINE_KEYS),
-                        help=f"comma-separated subset of {','.join(ENGINE_KEYS)} (default: all)")
-    parser.add_argument("--repeat", type=_positive, help="samples per engine, median taken (default 3; --quick 2)")
-    parser.add_argument("--sizes", type=_sizes, help="W3 links / W4 pairs (default 1e4,1e5,1e6; --quick 1e3,1e4)")
-    parser.add_argument("--points", type=_positive, default=100, help="two-moons points in W2 (default 100)")
-    parser.add_argument("--no-memory", action="store_true", help="skip W4's bytes-per-node measurement")
+    parser.add_argument(
+        "--quick", action="store_true", help="small sizes (1e3, 1e4), 2 repeats: a minute, not ten"
+    )
+    parser.add_argument(
+        "--workloads",
+        type=lambda t: _names(t.upper(), WORKLOADS, "workload"),
+        default=WORKLOADS,
+        help="comma-separated subset of W1,W2,W3,W4 (default: all)",
+    )
+    parser.add_argument(
+        "--engines",
+        type=lambda t: _names(t, list(ENGINE_KEYS), "engine"),
+        default=tuple(ENGINE_KEYS),
+        help=f"comma-separated subset of {','.join(ENGINE_KEYS)} (default: all)",
+    )
+    parser.add_argument(
+        "--repeat", type=_positive, help="samples per engine, median taken (default 3; --quick 2)"
+    )
+    parser.add_argument(
+        "--sizes", type=_sizes, help="W3 links / W4 pairs (default 1e4,1e5,1e6; --quick 1e3,1e4)"
+    )
+    parser.add_argument(
+        "--points", type=_positive, default=100, help="two-moons points in W2 (default 100)"
+    )
+    parser.add_argument(
+        "--no-memory", action="store_true", help="skip W4's bytes-per-node measurement"
+    )
     parser.add_argument("--memory-probe", nargs=2, metavar=("ENGINE", "N"), help=argparse.SUPPRESS)
     return parser
 

@@ -32,8 +32,12 @@ def _w1_loss(mlp: MLP, problem: W1Problem, x: list[Value] | tuple[float, float])
     return half_squared_error(cast(Value, mlp(x)), problem.target)
 
 
-def _w2_loss(mlp: MLP, problem: W2Problem, points: Sequence[Sequence[Value | float]],
-             labels: Sequence[Value | float]) -> Value:
+def _w2_loss(
+    mlp: MLP,
+    problem: W2Problem,
+    points: Sequence[Sequence[Value | float]],
+    labels: Sequence[Value | float],
+) -> Value:
     """micrograd's demo loss: mean(relu(1 − yₙ·scoreₙ)) + α·Σθ²."""
     scores = [cast(Value, mlp(x)) for x in points]
     data_loss = mean([(1.0 - y * s).relu() for y, s in zip(labels, scores)])
@@ -88,7 +92,9 @@ class Microgradnet:
 
     def w2(self, problem: W2Problem) -> Stepper:
         mlp = _mlp(problem)
-        return _stepper(mlp, problem.lr, lambda: _w2_loss(mlp, problem, problem.points, problem.labels))
+        return _stepper(
+            mlp, problem.lr, lambda: _w2_loss(mlp, problem, problem.points, problem.labels)
+        )
 
     def w3(self, n: int) -> Phases:
         def backward(handle: object) -> None:
@@ -111,7 +117,9 @@ class Microgradnet:
         return Phases(lambda: _dot(a, b), backward, result)
 
 
-def _compiled_stepper(compiled: CompiledGraph, inputs: list[float], params: list[float], lr: float) -> Stepper:
+def _compiled_stepper(
+    compiled: CompiledGraph, inputs: list[float], params: list[float], lr: float
+) -> Stepper:
     function = compiled.function
     initial = list(params)
 
@@ -140,7 +148,9 @@ class Compiled:
 
     def w2(self, problem: W2Problem) -> Stepper:
         mlp = _mlp(problem)
-        points = [[Value(v, f"x[{n},{i}]") for i, v in enumerate(p)] for n, p in enumerate(problem.points)]
+        points = [
+            [Value(v, f"x[{n},{i}]") for i, v in enumerate(p)] for n, p in enumerate(problem.points)
+        ]
         labels = [Value(y, f"y[{n}]") for n, y in enumerate(problem.labels)]
         inputs = [v for p in points for v in p] + labels
         loss = _w2_loss(mlp, problem, points, labels)

@@ -19,7 +19,16 @@ from dataclasses import dataclass
 
 from microgradnet.benchmark.base import Phases, Result
 
-__all__ = ["Check", "PhaseTimes", "check", "longest_chain", "probe_memory", "rss_bytes", "time_phases", "time_steps"]
+__all__ = [
+    "Check",
+    "PhaseTimes",
+    "check",
+    "longest_chain",
+    "probe_memory",
+    "rss_bytes",
+    "time_phases",
+    "time_steps",
+]
 
 
 @dataclass(frozen=True)
@@ -33,19 +42,37 @@ class Check:
     detail: str
 
 
-def check(engine: str, workload: str, got: Result, want: Result, *, rel: float, abs_: float) -> Check:
+def check(
+    engine: str, workload: str, got: Result, want: Result, *, rel: float, abs_: float
+) -> Check:
     """Compare value and every gradient with ``math.isclose(rel_tol=rel, abs_tol=abs_)``."""
     if len(got.grads) != len(want.grads):
-        return Check(engine, workload, False, math.inf, f"{len(got.grads)} gradients, expected {len(want.grads)}")
+        return Check(
+            engine,
+            workload,
+            False,
+            math.inf,
+            f"{len(got.grads)} gradients, expected {len(want.grads)}",
+        )
     pairs = [("value", got.value, want.value)] + [
         (f"gradient {i}", g, w) for i, (g, w) in enumerate(zip(got.grads, want.grads))
     ]
     worst = max(abs(g - w) for _, g, w in pairs)
-    bad = [(what, g, w) for what, g, w in pairs if not math.isclose(g, w, rel_tol=rel, abs_tol=abs_)]
+    bad = [
+        (what, g, w) for what, g, w in pairs if not math.isclose(g, w, rel_tol=rel, abs_tol=abs_)
+    ]
     if bad:
         what, g, w = bad[0]
-        return Check(engine, workload, False, worst, f"{len(bad)} mismatches; first: {what} {g!r}, reference {w!r}")
-    return Check(engine, workload, True, worst, f"{len(pairs)} numbers agree (rel {rel:g}, abs {abs_:g})")
+        return Check(
+            engine,
+            workload,
+            False,
+            worst,
+            f"{len(bad)} mismatches; first: {what} {g!r}, reference {w!r}",
+        )
+    return Check(
+        engine, workload, True, worst, f"{len(pairs)} numbers agree (rel {rel:g}, abs {abs_:g})"
+    )
 
 
 def _calibrate(step: Callable[[], None], min_seconds: float) -> int:
@@ -61,7 +88,9 @@ def _calibrate(step: Callable[[], None], min_seconds: float) -> int:
         number *= max(2, min(10, int(min_seconds / max(elapsed, 1e-9))))
 
 
-def time_steps(steps: dict[str, Callable[[], None]], repeat: int, min_seconds: float) -> dict[str, float]:
+def time_steps(
+    steps: dict[str, Callable[[], None]], repeat: int, min_seconds: float
+) -> dict[str, float]:
     """Median seconds per call of each step function, engines interleaved in every repeat."""
     numbers = {name: _calibrate(step, min_seconds) for name, step in steps.items()}
     samples: dict[str, list[float]] = {name: [] for name in steps}

@@ -47,7 +47,9 @@ def load_peer(name: str) -> Micrograd | Torch | str:
     return Micrograd(module) if name == "micrograd" else Torch(module)
 
 
-def _layers(values: Sequence[Any], problem: W1Problem | W2Problem) -> list[tuple[list[list[Any]], list[Any] | None]]:
+def _layers(
+    values: Sequence[Any], problem: W1Problem | W2Problem
+) -> list[tuple[list[list[Any]], list[Any] | None]]:
     """Split a flat parameter list (microgradnet's order) into per-layer (W rows, b) of the peer's scalars."""
     it = iter(values)
     net = problem.net
@@ -59,7 +61,9 @@ def _layers(values: Sequence[Any], problem: W1Problem | W2Problem) -> list[tuple
     return layers
 
 
-def _forward(layers: list[tuple[list[list[Any]], list[Any] | None]], acts: list[Act], x: Sequence[Any]) -> Any:
+def _forward(
+    layers: list[tuple[list[list[Any]], list[Any] | None]], acts: list[Act], x: Sequence[Any]
+) -> Any:
     """micrograd's neuron, written for any scalar type: act(sum((wᵢ·xᵢ for …), b))."""
     for (rows, bias), act in zip(layers, acts):
         out = []
@@ -73,6 +77,11 @@ def _forward(layers: list[tuple[list[list[Any]], list[Any] | None]], acts: list[
 
 def _identity(z: Any) -> Any:
     return z
+
+
+def _backward_last(handle: Any) -> None:
+    """Back-propagate from the last item of a (leaves…, output) handle."""
+    handle[-1].backward()
 
 
 class Micrograd:
@@ -95,7 +104,11 @@ class Micrograd:
         return out
 
     def _acts(self, names: Sequence[str]) -> list[Act]:
-        table: dict[str, Act] = {"sigmoid": self.sigmoid, "relu": lambda v: v.relu(), "linear": _identity}
+        table: dict[str, Act] = {
+            "sigmoid": self.sigmoid,
+            "relu": lambda v: v.relu(),
+            "linear": _identity,
+        }
         return [table[name] for name in names]
 
     def _stepper(self, params: list[Any], lr: float, loss: Callable[[], Any]) -> Stepper:
@@ -118,7 +131,9 @@ class Micrograd:
         params = [self.Value(v) for v in problem.net.flat()]
         layers, acts = _layers(params, problem), self._acts(problem.net.activations)
         t = problem.target
-        return self._stepper(params, problem.lr, lambda: 0.5 * (_forward(layers, acts, problem.x) - t) ** 2)
+        return self._stepper(
+            params, problem.lr, lambda: 0.5 * (_forward(layers, acts, problem.x) - t) ** 2
+        )
 
     def w2(self, problem: W2Problem) -> Stepper:
         params = [self.Value(v) for v in problem.net.flat()]
@@ -143,7 +158,10 @@ class Micrograd:
                 y = y * CHAIN_FACTOR + CHAIN_OFFSET
             return x, y
 
-        return Phases(build, lambda h: h[1].backward(), lambda h: Result(h[1].data, [float(h[0].grad)]))  # type: ignore[index]
+        def result(h: Any) -> Result:
+            return Result(h[1].data, [float(h[0].grad)])
+
+        return Phases(build, _backward_last, result)
 
     def w4(self, a: list[float], b: list[float]) -> Phases:
         def build() -> object:
@@ -182,7 +200,11 @@ class Torch:
         return self.torch.tensor(v, dtype=self.torch.float64, requires_grad=True)
 
     def _acts(self, names: Sequence[str]) -> list[Act]:
-        table: dict[str, Act] = {"sigmoid": self.torch.sigmoid, "relu": self.torch.relu, "linear": _identity}
+        table: dict[str, Act] = {
+            "sigmoid": self.torch.sigmoid,
+            "relu": self.torch.relu,
+            "linear": _identity,
+        }
         return [table[name] for name in names]
 
     def _stepper(self, params: list[Any], lr: float, loss: Callable[[], Any]) -> Stepper:
@@ -206,7 +228,9 @@ class Torch:
         params = [self.leaf(v) for v in problem.net.flat()]
         layers, acts = _layers(params, problem), self._acts(problem.net.activations)
         t = problem.target
-        return self._stepper(params, problem.lr, lambda: 0.5 * (_forward(layers, acts, problem.x) - t) ** 2)
+        return self._stepper(
+            params, problem.lr, lambda: 0.5 * (_forward(layers, acts, problem.x) - t) ** 2
+        )
 
     def w2(self, problem: W2Problem) -> Stepper:
         params = [self.leaf(v) for v in problem.net.flat()]
@@ -229,7 +253,10 @@ class Torch:
                 y = y * CHAIN_FACTOR + CHAIN_OFFSET
             return x, y
 
-        return Phases(build, lambda h: h[1].backward(), lambda h: Result(h[1].item(), [h[0].grad.item()]))  # type: ignore[index]
+        def result(h: Any) -> Result:
+            return Result(h[1].item(), [h[0].grad.item()])
+
+        return Phases(build, _backward_last, result)
 
     def w4(self, a: list[float], b: list[float]) -> Phases:
         def build() -> object:
@@ -243,4 +270,4 @@ class Torch:
         def result(h: Any) -> Result:
             return Result(h[2].item(), [v.grad.item() for v in h[0] + h[1]])
 
-        return Phases(build, lambda h: h[2].backward(), result)  # type: ignore[index]
+        return Phases(build, _backward_last, result)

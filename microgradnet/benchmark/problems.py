@@ -62,7 +62,9 @@ def w1_problem() -> W1Problem:
     return W1Problem(net, (0.35, 0.7), 0.5, 1.0)
 
 
-def two_moons(n: int, *, noise: float = 0.1, seed: int = 0) -> tuple[tuple[tuple[float, float], ...], tuple[float, ...]]:
+def two_moons(
+    n: int, *, noise: float = 0.1, seed: int = 0
+) -> tuple[tuple[tuple[float, float], ...], tuple[float, ...]]:
     """Two interleaving half circles with Gaussian noise; labels −1 (upper moon) and +1 (lower)."""
     rng = random.Random(seed)
     n_upper = n // 2

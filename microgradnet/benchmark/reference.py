@@ -26,7 +26,9 @@ def _sigma(z: float) -> float:
     return e / (1.0 + e)
 
 
-def w1_step(p: list[float], x1: float, x2: float, t: float, lr: float) -> tuple[float, tuple[float, ...]]:
+def w1_step(
+    p: list[float], x1: float, x2: float, t: float, lr: float
+) -> tuple[float, tuple[float, ...]]:
     """One step of the 2-2-1 sigmoid net, ½(o−t)², in example 000's notation; updates ``p`` in place.
 
     ``p`` = [w_x1→h1, w_x2→h1, w_x1→h2, w_x2→h2, w_h1→o, w_h2→o]. Returns (L, gradients) at the
@@ -49,7 +51,9 @@ def w1_step(p: list[float], x1: float, x2: float, t: float, lr: float) -> tuple[
     return 0.5 * (o - t) ** 2, grads
 
 
-def _forward(weights: Sequence[Matrix], biases: Sequence[list[float]], x: Sequence[float]) -> list[list[float]]:
+def _forward(
+    weights: Sequence[Matrix], biases: Sequence[list[float]], x: Sequence[float]
+) -> list[list[float]]:
     """a⁽⁰⁾ = x, a⁽ˡ⁾ = relu(W⁽ˡ⁾a⁽ˡ⁻¹⁾ + b⁽ˡ⁾), the last layer linear: every a⁽ˡ⁾."""
     acts = [list(x)]
     last = len(weights) - 1
@@ -86,11 +90,17 @@ def w2_gradients(
                     g_w[l][j] = [g + d * a for g, a in zip(g_w[l][j], a_prev)]
                     g_b[l][j] += d
             if l:
-                delta = [sum(map(mul, delta, col)) if a > 0.0 else 0.0 for col, a in zip(columns[l], a_prev)]
+                delta = [
+                    sum(map(mul, delta, col)) if a > 0.0 else 0.0
+                    for col, a in zip(columns[l], a_prev)
+                ]
     params = [v for w in weights for row in w for v in row] + [v for b in biases for v in b]
     loss = data_loss / n + problem.alpha * sum(v * v for v in params)
     two_alpha = 2.0 * problem.alpha
-    g_w = [[[g + two_alpha * v for g, v in zip(gr, wr)] for gr, wr in zip(gm, wm)] for gm, wm in zip(g_w, weights)]
+    g_w = [
+        [[g + two_alpha * v for g, v in zip(gr, wr)] for gr, wr in zip(gm, wm)]
+        for gm, wm in zip(g_w, weights)
+    ]
     g_b = [[g + two_alpha * v for g, v in zip(gb, b)] for gb, b in zip(g_b, biases)]
     return loss, g_w, g_b
 

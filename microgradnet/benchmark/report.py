@@ -32,7 +32,12 @@ def format_cell(cell: Cell, kind: str) -> str:
 def ratio(row: Row, numerator: str, denominator: str) -> str:
     """``numerator ÷ denominator`` as "12.3×", or "" when either is missing or the row is text."""
     top, bottom = row.cells.get(numerator), row.cells.get(denominator)
-    if row.kind == "text" or not isinstance(top, float) or not isinstance(bottom, float) or bottom <= 0.0:
+    if (
+        row.kind == "text"
+        or not isinstance(top, float)
+        or not isinstance(bottom, float)
+        or bottom <= 0.0
+    ):
         return ""
     value = top / bottom
     return f"{value:,.0f}×" if value >= 100 else f"{value:.1f}×"
@@ -45,8 +50,16 @@ def format_table(rows: Sequence[Row]) -> str:
     header = ["workload", "measure", *columns, *(f"{a} ÷ {b}" for a, b in ratios)]
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     for row in rows:
-        cells = [format_cell(row.cells[name], row.kind) if name in row.cells else "" for name in columns]
-        lines.append("| " + " | ".join([row.workload, row.measure, *cells, *(ratio(row, a, b) for a, b in ratios)]) + " |")
+        cells = [
+            format_cell(row.cells[name], row.kind) if name in row.cells else "" for name in columns
+        ]
+        lines.append(
+            "| "
+            + " | ".join(
+                [row.workload, row.measure, *cells, *(ratio(row, a, b) for a, b in ratios)]
+            )
+            + " |"
+        )
     return "\n".join(lines)
 
 

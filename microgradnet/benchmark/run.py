@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import subprocess
 import sys
 import time
@@ -17,7 +18,16 @@ from microgradnet.benchmark.peers import load_peer
 from microgradnet.benchmark.problems import w1_problem, w2_problem, w4_pairs
 from microgradnet.benchmark.reference import PlainFloats, w3_reference, w4_reference
 
-__all__ = ["ENGINE_KEYS", "Report", "Row", "Settings", "load_engines", "make_engine", "memory_probe", "run"]
+__all__ = [
+    "ENGINE_KEYS",
+    "Report",
+    "Row",
+    "Settings",
+    "load_engines",
+    "make_engine",
+    "memory_probe",
+    "run",
+]
 
 #: Command-line key → column, in table order.
 ENGINE_KEYS = {
@@ -83,12 +93,20 @@ def _available(engines: dict[str, Engine | str]) -> dict[str, Engine]:
 
 def _absent(engines: dict[str, Engine | str], cells: dict[str, Cell]) -> dict[str, Cell]:
     """``cells`` plus the reason for every engine that could not run."""
-    return {name: engine if isinstance(engine, str) else cells.get(name, "–") for name, engine in engines.items()}
+    return {
+        name: engine if isinstance(engine, str) else cells.get(name, "–")
+        for name, engine in engines.items()
+    }
 
 
 def _train(
-    workload: str, engines: dict[str, Engine | str], settings: Settings, report: Report,
-    make: Callable[[Engine], Stepper | None], want: Result, tolerance: tuple[float, float],
+    workload: str,
+    engines: dict[str, Engine | str],
+    settings: Settings,
+    report: Report,
+    make: Callable[[Engine], Stepper | None],
+    want: Result,
+    tolerance: tuple[float, float],
 ) -> dict[str, Result]:
     """W1/W2: set up, check against the plain floats, then time one step per engine.
 
@@ -105,28 +123,45 @@ def _train(
         if stepper is None:
             continue
         results[name] = stepper.gradients()
-        verdict = harness.check(name, workload, results[name], want, rel=tolerance[0], abs_=tolerance[1])
+        verdict = harness.check(
+            name, workload, results[name], want, rel=tolerance[0], abs_=tolerance[1]
+        )
         report.checks.append(verdict)
         if verdict.ok:
             steps[name] = stepper.step
         else:
             cells[name] = "wrong gradients"
     cells.update(harness.time_steps(steps, settings.repeat, settings.min_seconds))
-    report.rows.append(Row(workload, "one step: forward + backward + SGD", "seconds", _absent(engines, cells)))
+    report.rows.append(
+        Row(workload, "one step: forward + backward + SGD", "seconds", _absent(engines, cells))
+    )
     if "compiled" in steps:
-        report.rows.append(Row(workload, "set-up, once (compiled: trace + compile)", "seconds",
-                               _absent(engines, {k: v for k, v in setup.items() if k in steps})))
+        report.rows.append(
+            Row(
+                workload,
+                "set-up, once (compiled: trace + compile)",
+                "seconds",
+                _absent(engines, {k: v for k, v in setup.items() if k in steps}),
+            )
+        )
     return results
 
 
-def _phases(engines: dict[str, Engine], make: Callable[[Engine], Phases | None]) -> dict[str, Phases]:
+def _phases(
+    engines: dict[str, Engine], make: Callable[[Engine], Phases | None]
+) -> dict[str, Phases]:
     """Each engine's phases for one graph workload, leaving out engines that do not run it."""
     made = {name: make(engine) for name, engine in engines.items()}
     return {name: phases for name, phases in made.items() if phases is not None}
 
 
-def _check_graph(workload: str, engines: dict[str, Engine], make: Callable[[Engine], Phases | None],
-                 want: Result, report: Report) -> dict[str, Engine]:
+def _check_graph(
+    workload: str,
+    engines: dict[str, Engine],
+    make: Callable[[Engine], Phases | None],
+    want: Result,
+    report: Report,
+) -> dict[str, Engine]:
     """Check W3/W4 at a small size; return the engines that run the workload and pass."""
     passed = {}
     for name, phases in _phases(engines, make).items():
@@ -150,7 +185,9 @@ def _chain_of(engine: Engine, n: int) -> Phases:
     return _must(engine.w3(n))
 
 
-def _w3(engines: dict[str, Engine | str], settings: Settings, report: Report, progress: Progress) -> None:
+def _w3(
+    engines: dict[str, Engine | str], settings: Settings, report: Report, progress: Progress
+) -> None:
     want = w3_reference(CHECK_LINKS)
     runners = _check_graph("W3", _available(engines), lambda e: e.w3(CHECK_LINKS), want, report)
     failed_at: dict[str, tuple[int, str]] = {}
@@ -166,7 +203,14 @@ def _w3(engines: dict[str, Engine | str], settings: Settings, report: Report, pr
             else:
                 failed_at.setdefault(name, (size, measured or "failed"))
                 cells[name] = failed_at[name][1]
-        report.rows.append(Row("W3", f"per link, n = {size:,} (build+backward+free)", "seconds", _absent(engines, cells)))
+        report.rows.append(
+            Row(
+                "W3",
+                f"per link, n = {size:,} (build+backward+free)",
+                "seconds",
+                _absent(engines, cells),
+            )
+        )
     longest: dict[str, Cell] = {}
     for name, engine in runners.items():
         if name in failed_at:
@@ -176,25 +220,36 @@ def _w3(engines: dict[str, Engine | str], settings: Settings, report: Report, pr
             longest[name] = f"{reach:,} ({error} beyond)"
         else:
             longest[name] = f"≥ {max(settings.sizes):,}"
-    report.rows.append(Row("W3", "longest chain that back-propagates", "text", _absent(engines, longest)))
+    report.rows.append(
+        Row("W3", "longest chain that back-propagates", "text", _absent(engines, longest))
+    )
 
 
-def _w4(engines: dict[str, Engine | str], settings: Settings, report: Report, progress: Progress) -> None:
+def _w4(
+    engines: dict[str, Engine | str], settings: Settings, report: Report, progress: Progress
+) -> None:
     a, b = w4_pairs(CHECK_PAIRS)
-    runners = _check_graph("W4", _available(engines), lambda e: e.w4(a, b), w4_reference(a, b), report)
+    runners = _check_graph(
+        "W4", _available(engines), lambda e: e.w4(a, b), w4_reference(a, b), report
+    )
     for size in settings.sizes:
         progress(f"W4: Σ aᵢ·bᵢ over {size:,} pairs")
         pairs = w4_pairs(size)
         times = harness.time_phases(_phases(runners, methodcaller("w4", *pairs)), settings.repeat)
         for phase in ("build", "backward", "free", "total"):
             cells: dict[str, Cell] = {
-                name: getattr(t, phase) if isinstance(t, harness.PhaseTimes) else t for name, t in times.items()
+                name: getattr(t, phase) if isinstance(t, harness.PhaseTimes) else t
+                for name, t in times.items()
             }
-            report.rows.append(Row("W4", f"{phase}, N = {size:,}", "seconds", _absent(engines, cells)))
+            report.rows.append(
+                Row("W4", f"{phase}, N = {size:,}", "seconds", _absent(engines, cells))
+            )
         if settings.memory:
             progress(f"W4: memory for {size:,} pairs (one child process per engine)")
             memory: dict[str, Cell] = {name: _probe_in_child(name, size) for name in runners}
-            report.rows.append(Row("W4", f"bytes per node (RSS), N = {size:,}", "bytes", _absent(engines, memory)))
+            report.rows.append(
+                Row("W4", f"bytes per node (RSS), N = {size:,}", "bytes", _absent(engines, memory))
+            )
         del pairs
 
 
@@ -223,8 +278,15 @@ def memory_probe(key: str, size: int) -> float:
 
 
 def run(engines: dict[str, Engine | str], settings: Settings, progress: Progress) -> Report:
-    """Every selected workload on every engine; engines that are absent get their reason as cells."""
+    """Every selected workload on every engine; engines that are absent get their reason as cells.
+
+    Everything alive before the first measurement (PyTorch's modules alone are ~150,000
+    objects) is moved out of the collector's reach with ``gc.freeze()``; otherwise every full
+    collection triggered by one engine's graph would rescan the other engines' imports.
+    """
     report = Report()
+    gc.collect()
+    gc.freeze()
     if "W1" in settings.workloads:
         progress("W1: the 2-2-1 sigmoid network of example 000")
         problem1 = w1_problem()
@@ -234,7 +296,9 @@ def run(engines: dict[str, Engine | str], settings: Settings, progress: Progress
         progress(f"W2: MLP(2, [16, 16, 1]) on {settings.points} two-moons points")
         problem2 = w2_problem(settings.points)
         want = PlainFloats().w2(problem2).gradients()
-        results = _train("W2", engines, settings, report, lambda e: e.w2(problem2), want, (1e-9, 1e-12))
+        results = _train(
+            "W2", engines, settings, report, lambda e: e.w2(problem2), want, (1e-9, 1e-12)
+        )
         report.checks += _pairwise("W2", results)
     if "W3" in settings.workloads:
         _w3(engines, settings, report, progress)
@@ -247,7 +311,9 @@ def _pairwise(workload: str, results: dict[str, Result]) -> list[harness.Check]:
     """Gradients engine against engine, element by element (not only against the reference)."""
     names = [n for n in ("microgradnet", "micrograd", "PyTorch", "compiled") if n in results]
     return [
-        harness.check(first, f"{workload} vs {second}", results[first], results[second], rel=1e-9, abs_=1e-12)
+        harness.check(
+            first, f"{workload} vs {second}", results[first], results[second], rel=1e-9, abs_=1e-12
+        )
         for i, first in enumerate(names)
-        for second in names[i + 1:]
+        for second in names[i + 1 :]
     ]
