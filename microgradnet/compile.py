@@ -175,16 +175,24 @@ def _checked_order(output: Value, inputs: Sequence[Value], params: Sequence[Valu
             seen[leaf] = where
     order = topological_order(output)
     for node in order:
-        if (
-            node.parents
-            and node.op not in _FORWARD
-            and node.op != "+"
-            and not node.op.startswith("**")
-        ):
+        if node.parents and not _known(node.op):
             raise ValueError(
                 f"compile_graph: op {node.op!r} (label {node.label!r}) is not supported"
             )
     return order
+
+
+def _known(op: str) -> bool:
+    """An op with a template: the table's, "+", or "**k" with a number k."""
+    if op in _FORWARD or op == "+":
+        return True
+    if not op.startswith("**"):
+        return False
+    try:
+        float(op[2:])  # inf and nan included: the source names them
+    except ValueError:
+        return False
+    return True
 
 
 def _op_templates(op: str) -> tuple[str, tuple[str, ...]]:

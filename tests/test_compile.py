@@ -267,3 +267,21 @@ def test_wrong_number_of_values_names_the_leaves() -> None:
     compiled = seed_000()[0]
     with pytest.raises(ValueError, match=r"expected 2 inputs \(x\[0\], x\[1\]\), got 1"):
         compiled([0.35], [0.2] * 6)
+
+
+@pytest.mark.parametrize("k", [0.0, 1.0, -1.0, 0.5, math.inf])
+def test_constant_exponents_including_edge_values(k: float) -> None:
+    """a**k with k = 0 (derivative 0), 1, -1, ½ and ∞: the engine's special cases, reproduced."""
+    a = Value(1.5, "a")
+    compiled = compile_graph(a**k, [], [a])
+    for value in (1.5, 0.0, 2.0):
+        fresh = Value(value, "a")
+        assert_same(compiled_pass(compiled, [], [value]), engine_pass(fresh**k, [fresh]))
+
+
+def test_an_exponent_that_is_not_a_number_is_reported() -> None:
+    x = Value(2.0, "x")
+    out = x**2
+    out.op = "**two"
+    with pytest.raises(ValueError, match=r"op '\*\*two' .* is not supported"):
+        compile_graph(out, [], [x])

@@ -1,9 +1,19 @@
-"""microgradnet under benchmark: the graph engine as a user writes it, and its compiled mode."""
+"""microgradnet under benchmark: the graph engine as a user writes it, and its compiled mode.
+
+A third variant, ``PausedCollector``, runs the graph engine with Python's cyclic garbage
+collector paused during each step (W1/W2) or each build and backward (W3/W4). That is safe only
+because microgradnet's graphs hold no reference cycles: reference counting frees every node
+the moment the graph is dropped, so the collector has nothing to find in them and pausing it
+merely stops it from rescanning the live graph. (Pausing it for micrograd would leak: its
+graphs are cycles, which only the collector frees.)
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import cast
+import gc
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import ParamSpec, TypeVar, cast
 
 from microgradnet.benchmark.base import (
     CHAIN_FACTOR,
@@ -20,7 +30,10 @@ from microgradnet.losses import half_squared_error, mean
 from microgradnet.nn import MLP
 from microgradnet.optim import SGD
 
-__all__ = ["Compiled", "Microgradnet"]
+__all__ = ["Compiled", "Microgradnet", "PausedCollector"]
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def _mlp(problem: W1Problem | W2Problem) -> MLP:
@@ -115,6 +128,48 @@ class Microgradnet:
             return Result(total.data, [v.grad for v in va + vb])
 
         return Phases(lambda: _dot(a, b), backward, result)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector (restored on exit, whatever it was)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _paused(function: Callable[P, R]) -> Callable[P, R]:
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        with _collector_paused():
+            return function(*args, **kwargs)
+
+    return run
+
+
+class PausedCollector:
+    """The graph engine as above, with the collector paused around each step / build / backward."""
+
+    name = "gc paused"
+
+    def w1(self, problem: W1Problem) -> Stepper:
+        stepper = Microgradnet().w1(problem)
+        return Stepper(stepper.gradients, _paused(stepper.step))
+
+    def w2(self, problem: W2Problem) -> Stepper:
+        stepper = Microgradnet().w2(problem)
+        return Stepper(stepper.gradients, _paused(stepper.step))
+
+    def w3(self, n: int) -> Phases:
+        phases = Microgradnet().w3(n)
+        return Phases(_paused(phases.build), _paused(phases.backward), phases.result)
+
+    def w4(self, a: list[float], b: list[float]) -> Phases:
+        phases = Microgradnet().w4(a, b)
+        return Phases(_paused(phases.build), _paused(phases.backward), phases.result)
 
 
 def _compiled_stepper(

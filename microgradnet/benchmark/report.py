@@ -10,7 +10,13 @@ from microgradnet.benchmark.run import ENGINE_KEYS, Cell, Row
 __all__ = ["RATIOS", "format_cell", "format_checks", "format_seconds", "format_table", "ratio"]
 
 #: Ratio columns: (numerator column, denominator column). Above 1 means the denominator wins.
-RATIOS = (("micrograd", "microgradnet"), ("PyTorch", "microgradnet"), ("compiled", "plain floats"))
+RATIOS = (
+    ("micrograd", "microgradnet"),
+    ("PyTorch", "microgradnet"),
+    ("micrograd", "gc paused"),
+    ("PyTorch", "gc paused"),
+    ("compiled", "plain floats"),
+)
 
 
 def format_seconds(seconds: float) -> str:

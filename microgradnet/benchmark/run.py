@@ -13,7 +13,7 @@ from operator import methodcaller
 
 from microgradnet.benchmark import harness
 from microgradnet.benchmark.base import Engine, Phases, Result, Stepper
-from microgradnet.benchmark.engines import Compiled, Microgradnet
+from microgradnet.benchmark.engines import Compiled, Microgradnet, PausedCollector
 from microgradnet.benchmark.peers import load_peer
 from microgradnet.benchmark.problems import w1_problem, w2_problem, w4_pairs
 from microgradnet.benchmark.reference import PlainFloats, w3_reference, w4_reference
@@ -32,6 +32,7 @@ __all__ = [
 #: Command-line key → column, in table order.
 ENGINE_KEYS = {
     "microgradnet": "microgradnet",
+    "paused": "gc paused",
     "compiled": "compiled",
     "micrograd": "micrograd",
     "torch": "PyTorch",
@@ -78,6 +79,8 @@ def make_engine(key: str) -> Engine | str:
         return Microgradnet()
     if key == "compiled":
         return Compiled()
+    if key == "paused":
+        return PausedCollector()
     if key == "plain":
         return PlainFloats()
     return load_peer(key)
