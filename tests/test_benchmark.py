@@ -153,6 +153,8 @@ def test_table_formats_cells_and_ratios() -> None:
     ]
     assert ratio(rows[0], "micrograd", "microgradnet") == "20.0×"
     assert ratio(rows[0], "PyTorch", "microgradnet") == ""
+    one_off = Row("W2", "set-up", "seconds", {"microgradnet": 0.5, "micrograd": 1.0}, ratios=False)
+    assert ratio(one_off, "micrograd", "microgradnet") == ""
     table = format_table(rows).splitlines()
     assert table[0] == (
         "| workload | measure | microgradnet | micrograd | PyTorch | micrograd ÷ microgradnet "

@@ -36,10 +36,11 @@ def format_cell(cell: Cell, kind: str) -> str:
 
 
 def ratio(row: Row, numerator: str, denominator: str) -> str:
-    """``numerator ÷ denominator`` as "12.3×", or "" when either is missing or the row is text."""
+    """``numerator ÷ denominator`` as "12.3×"; "" when either is missing or the row has no ratios."""
     top, bottom = row.cells.get(numerator), row.cells.get(denominator)
     if (
         row.kind == "text"
+        or not row.ratios
         or not isinstance(top, float)
         or not isinstance(bottom, float)
         or bottom <= 0.0

@@ -63,8 +63,9 @@ class Row:
 
     workload: str
     measure: str
-    kind: str  # "seconds", "bytes" or "text": how cells are printed and whether ratios apply
+    kind: str  # "seconds", "bytes" or "text": how cells are printed
     cells: dict[str, Cell]
+    ratios: bool = True  # False: a one-off cost, not a figure to compare engines by
 
 
 @dataclass
@@ -145,6 +146,7 @@ def _train(
                 "set-up, once (compiled: trace + compile)",
                 "seconds",
                 _absent(engines, {k: v for k, v in setup.items() if k in steps}),
+                ratios=False,
             )
         )
     return results
