@@ -7,12 +7,18 @@ worked examples, a derivation checker and graph pictures.
 
 from __future__ import annotations
 
-from microgradnet.engine import Value, detect_anomaly, is_grad_enabled, no_grad, vsum
+from microgradnet.engine import Value, detect_anomaly, dot, is_grad_enabled, no_grad, vsum
 from microgradnet.errors import AnomalyError, GradcheckError, ShapeError
 from microgradnet.functional import grad, gradients, hessian, hessian_at, hvp
 from microgradnet.gradcheck import gradcheck, gradgradcheck, numerical_gradient
 from microgradnet.graph import topological_order
-from microgradnet.losses import binary_cross_entropy, half_squared_error, mean, mse
+from microgradnet.losses import (
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    half_squared_error,
+    mean,
+    mse,
+)
 from microgradnet.nn import MLP, Layer, Neuron
 from microgradnet.optim import SGD
 
@@ -21,6 +27,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Value",
     "vsum",
+    "dot",
     "no_grad",
     "detect_anomaly",
     "is_grad_enabled",
@@ -39,6 +46,7 @@ __all__ = [
     "SGD",
     "half_squared_error",
     "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
     "mse",
     "mean",
     "AnomalyError",
