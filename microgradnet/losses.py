@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Union
 
 from microgradnet.engine import Number, Value, vsum
 from microgradnet.errors import ShapeError
@@ -17,8 +16,8 @@ __all__ = [
     "LOSSES",
 ]
 
-Outputs = Union[Value, Sequence[Value]]
-Targets = Union[Number, Sequence[Number]]
+Outputs = Value | Sequence[Value]
+Targets = Number | Sequence[Number]
 
 
 def _pairs(y: Outputs, t: Targets) -> list[tuple[Value, float]]:

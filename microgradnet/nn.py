@@ -8,18 +8,18 @@ Convention (that of the worked example 004): layer ``l`` (1-based) computes
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Union
 
 from microgradnet.engine import Number, Value, dot
 from microgradnet.errors import ShapeError
 
 __all__ = ["ACTIVATIONS", "Neuron", "Layer", "MLP", "Trace"]
 
-Input = Union[Value, Number]
+Input = Value | Number
 
 
 def _linear(z: Value) -> Value:
@@ -185,7 +185,7 @@ class MLP:
                 [rng.uniform(-1.0, 1.0) / math.sqrt(fan_in) for _ in range(fan_in)]
                 for _ in range(fan_out)
             ]
-            for fan_in, fan_out in zip(sizes, sizes[1:])
+            for fan_in, fan_out in itertools.pairwise(sizes)
         ]
         biases = [[0.0] * fan_out for fan_out in layer_sizes] if bias else None
         self._build(weights, biases, activation)

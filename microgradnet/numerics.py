@@ -24,7 +24,7 @@ def div(a: float, b: float) -> float:
     try:
         return a / b
     except ZeroDivisionError:
-        if a == 0.0 or a != a:
+        if a == 0.0 or math.isnan(a):
             return NAN
         return math.copysign(INF, a) * math.copysign(1.0, b)
 
@@ -78,11 +78,11 @@ def sigmoid(a: float) -> float:
 
 def softplus(a: float) -> float:
     """ln(1 + e^a), evaluated as max(a, 0) + ln(1 + e^-|a|) so it never overflows."""
-    if a != a:
+    if math.isnan(a):
         return NAN
     return max(a, 0.0) + math.log1p(math.exp(-abs(a)))
 
 
 def relu(a: float) -> float:
     """max(a, 0); nan stays nan."""
-    return 0.0 if a <= 0.0 else a
+    return 0.0 if a <= 0.0 else a  # noqa: FURB136 (max(0.0, nan) would give 0.0, not nan)
