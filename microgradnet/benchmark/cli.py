@@ -65,10 +65,11 @@ def _positive(text: str) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m microgradnet.benchmark",
-        description="Time microgradnet against micrograd, PyTorch and plain floats on W1–W4 (issue 3).",
+        description="Check, then time, microgradnet against micrograd, PyTorch and plain floats "
+        "on W1–W4 (issue 3). The default run takes about 15 minutes on 2 cores.",
     )
     parser.add_argument(
-        "--quick", action="store_true", help="small sizes (1e3, 1e4), 2 repeats: a minute, not ten"
+        "--quick", action="store_true", help="small sizes (1e3, 1e4), 2 repeats: under a minute"
     )
     parser.add_argument(
         "--workloads",
