@@ -28,9 +28,13 @@ def topological_order(root: Value) -> list[Value]:
             emit(pop())  # type: ignore[arg-type]  # the node under a marker is always a Value
         elif node not in visited:
             visit(node)
+            parents = node.parents
+            if not parents:  # a leaf is done at once: no marker needed
+                emit(node)
+                continue
             push(node)
             push(None)
-            for parent in node.parents:
+            for parent in parents:
                 if parent not in visited:
                     push(parent)
     return order
