@@ -7,7 +7,15 @@ worked examples, a derivation checker and graph pictures.
 
 from __future__ import annotations
 
-from microgradnet.engine import Value, detect_anomaly, dot, is_grad_enabled, no_grad, vsum
+from microgradnet.engine import (
+    Value,
+    detect_anomaly,
+    dot,
+    gc_paused,
+    is_grad_enabled,
+    no_grad,
+    vsum,
+)
 from microgradnet.errors import AnomalyError, GradcheckError, ShapeError
 from microgradnet.functional import grad, gradients, hessian, hessian_at, hvp
 from microgradnet.gradcheck import gradcheck, gradgradcheck, numerical_gradient
@@ -31,6 +39,7 @@ __all__ = [
     "no_grad",
     "detect_anomaly",
     "is_grad_enabled",
+    "gc_paused",
     "topological_order",
     "gradients",
     "grad",

@@ -52,6 +52,7 @@ __all__ = [
     "no_grad",
     "detect_anomaly",
     "is_grad_enabled",
+    "gc_paused",
     "local_derivatives",
 ]
 
@@ -247,9 +248,7 @@ class Value:
         kept and added to: call ``zero_grad()`` first for fresh gradients.
         """
         seed = _check_number(gradient, "backward gradient")
-        collecting = gc.isenabled()
-        gc.disable()  # backward makes no reference cycles; the collector would only rescan the graph
-        try:
+        with gc_paused():  # backward makes no cycles; the collector would only rescan the graph
             order = topological_order(self)
             # A fresh graph (the usual case) needs no bookkeeping.
             accumulated = any(map(_get_grad, order))
@@ -265,9 +264,6 @@ class Value:
             if accumulated:
                 for node, grad in zip(order, earlier):
                     node.grad += grad
-        finally:
-            if collecting:
-                gc.enable()
 
     def zero_grad(self) -> None:
         """Set ``.grad`` to 0 on this value and every node it depends on."""
@@ -358,7 +354,8 @@ def _lift(other: object, op: str) -> Value:
     if isinstance(other, Value):
         return other
     if type(other) is float or (isinstance(other, Real) and not isinstance(other, bool)):
-        return _record_graph(_check_number(other, op), _NO_PARENTS, _NO_GRADS, "")  # a constant leaf
+        # a constant leaf
+        return _record_graph(_check_number(other, op), _NO_PARENTS, _NO_GRADS, "")
     raise TypeError(
         f"unsupported operand type for {op} with a Value: {type(other).__name__} ({other!r})"
     )
@@ -461,6 +458,25 @@ def _select_recorder() -> None:
         _record = _record_graph
     else:
         _record = _record_no_grad
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector inside the block (restored on exit).
+
+    Safe for microgradnet graphs: they contain no reference cycles, so reference counting frees
+    each one the moment it is dropped. Worth it around a training step: while a graph is being
+    built the collector otherwise rescans every live node again and again (a third or more of a
+    step on a 40,000-node graph). Cycles your own code makes inside the block are collected
+    later, once the collector runs again.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def is_grad_enabled() -> bool:

@@ -521,3 +521,43 @@ def test_bad_label_and_bad_seed_gradient_name_the_type() -> None:
         Value(1.0, 3)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="str"):
         Value(1.0).backward("1")  # type: ignore[arg-type]
+
+
+# ---- gc_paused ----------------------------------------------------------------------------------
+
+
+def test_gc_paused_restores_the_collector_even_after_an_error() -> None:
+    import gc
+
+    from microgradnet import gc_paused
+
+    assert gc.isenabled()
+    with pytest.raises(ZeroDivisionError):
+        with gc_paused():
+            assert not gc.isenabled()
+            with gc_paused():  # nesting keeps it paused until the outer block ends
+                pass
+            assert not gc.isenabled()
+            1 / 0  # noqa: B018
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with gc_paused():
+            pass
+        assert not gc.isenabled()  # a collector the caller had paused stays paused
+    finally:
+        gc.enable()
+
+
+def test_backward_inside_gc_paused_gives_the_same_gradients() -> None:
+    from microgradnet import gc_paused
+
+    def grads() -> tuple[float, float]:
+        a, b = Value(0.3), Value(-1.7)
+        ((a * b).tanh() + a.exp() / b).backward()
+        return a.grad, b.grad
+
+    plain = grads()
+    with gc_paused():
+        paused = grads()
+    assert paused == plain  # the same operations in the same order: bit for bit

@@ -10,9 +10,7 @@ graphs are cycles, which only the collector frees.)
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from typing import ParamSpec, TypeVar, cast
 
 from microgradnet.benchmark.base import (
@@ -25,7 +23,7 @@ from microgradnet.benchmark.base import (
 )
 from microgradnet.benchmark.problems import W1Problem, W2Problem
 from microgradnet.compile import CompiledGraph, compile_graph
-from microgradnet.engine import Value, vsum
+from microgradnet.engine import Value, gc_paused, vsum
 from microgradnet.losses import half_squared_error, mean
 from microgradnet.nn import MLP
 from microgradnet.optim import SGD
@@ -130,21 +128,9 @@ class Microgradnet:
         return Phases(lambda: _dot(a, b), backward, result)
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector (restored on exit, whatever it was)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def _paused(function: Callable[P, R]) -> Callable[P, R]:
     def run(*args: P.args, **kwargs: P.kwargs) -> R:
-        with _collector_paused():
+        with gc_paused():
             return function(*args, **kwargs)
 
     return run
