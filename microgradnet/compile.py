@@ -42,6 +42,8 @@ CompiledFunction = Callable[[Sequence[float], Sequence[float]], tuple[float, lis
 _RUNTIME: dict[str, object] = {
     "div": numerics.div,
     "power": numerics.power,
+    "pow_grad_base": numerics.pow_grad_base,
+    "pow_grad_exponent": numerics.pow_grad_exponent,
     "exp": numerics.exp,
     "log": numerics.log,
     "tanh": numerics.tanh,
@@ -73,8 +75,8 @@ _LOCAL: dict[str, tuple[str, ...]] = {
     "/": ("div(1.0, {1})", "div(-{out}, {1})"),
     "neg": ("-1.0",),
     "**": (
-        "(0.0 if {1} == 0.0 else {1} * power({0}, {1} - 1.0))",
-        "(0.0 if {0} == 0.0 and {1} >= 0.0 else {out} * log({0}))",
+        "pow_grad_base({0}, {1})",
+        "pow_grad_exponent({0}, {1}, {out})",
     ),
     "exp": ("{out}",),
     "log": ("div(1.0, {0})",),
@@ -200,6 +202,7 @@ def _op_templates(op: str) -> tuple[str, tuple[str, ...]]:
     if op in _FORWARD:
         return _FORWARD[op], _LOCAL[op]
     k = float(op[2:])  # "**2" or "**0.5": the engine writes k so that float() gives it back
+    # numerics.pow_grad_base(a, k), written out since k is known: it reads as k·a^(k-1)
     local = "0.0" if k == 0.0 else f"{_literal(k)} * power({{0}}, {_literal(k - 1.0)})"
     return f"power({{0}}, {_literal(k)})", (local,)
 

@@ -164,12 +164,7 @@ class Value:
         k = _check_number(other, "** exponent")
         a = self.data
         op = f"**{int(k)}" if k.is_integer() and abs(k) < 1e15 else f"**{k!r}"
-        return _record(
-            numerics.power(a, k),
-            (self,),
-            (0.0 if k == 0.0 else k * numerics.power(a, k - 1.0),),
-            op,
-        )
+        return _record(numerics.power(a, k), (self,), (numerics.pow_grad_base(a, k),), op)
 
     def _pow_value(self, other: Value) -> Value:
         a, b = self.data, other.data
@@ -177,7 +172,7 @@ class Value:
         return _record(
             out,
             (self, other),
-            (0.0 if b == 0.0 else b * numerics.power(a, b - 1.0), _dpow_db(a, b, out)),
+            (numerics.pow_grad_base(a, b), numerics.pow_grad_exponent(a, b, out)),
             "**",
         )
 
@@ -301,13 +296,6 @@ def _propagate_checked(order: list[Value]) -> None:
                     f"(local derivative {local!r} × upstream gradient {grad!r})"
                 )
             parent.grad += contribution
-
-
-def _dpow_db(a: float, b: float, out: float) -> float:
-    """∂(a**b)/∂b = out·ln a; 0 where a = 0 ≤ b (as PyTorch), nan for a < 0."""
-    if a == 0.0 and b >= 0.0:
-        return 0.0
-    return out * numerics.log(a)
 
 
 # ---- the same local derivatives as Values, for higher-order gradients ----------------------

@@ -13,7 +13,18 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["div", "exp", "log", "power", "relu", "sigmoid", "softplus", "tanh"]
+__all__ = [
+    "div",
+    "exp",
+    "log",
+    "power",
+    "pow_grad_base",
+    "pow_grad_exponent",
+    "relu",
+    "sigmoid",
+    "softplus",
+    "tanh",
+]
 
 INF = math.inf
 NAN = math.nan
@@ -44,6 +55,18 @@ def power(a: float, b: float) -> float:
             negative_zero = math.copysign(1.0, a) < 0.0
             return -INF if negative_zero and _is_odd_integer(b) else INF
         return NAN  # negative base, non-integer exponent
+
+
+def pow_grad_base(a: float, b: float) -> float:
+    """∂(a**b)/∂a = b·a^(b-1); exactly 0 when b = 0 (a**0 is constant, even at a = 0)."""
+    return 0.0 if b == 0.0 else b * power(a, b - 1.0)
+
+
+def pow_grad_exponent(a: float, b: float, out: float) -> float:
+    """∂(a**b)/∂b = out·ln a; 0 where a = 0 ≤ b (as PyTorch), nan for a < 0."""
+    if a == 0.0 and b >= 0.0:
+        return 0.0
+    return out * log(a)
 
 
 def exp(a: float) -> float:
