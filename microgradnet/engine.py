@@ -163,7 +163,7 @@ class Value:
             return self._pow_value(other)
         k = _check_number(other, "** exponent")
         a = self.data
-        op = f"**{int(k)}" if k.is_integer() and abs(k) < 1e15 else f"**{k!r}"
+        op = _POW_OPS.get(k) or _pow_op(k)
         return _record(numerics.power(a, k), (self,), (numerics.pow_grad_base(a, k),), op)
 
     def _pow_value(self, other: Value) -> Value:
@@ -243,7 +243,9 @@ class Value:
         kept and added to: call ``zero_grad()`` first for fresh gradients.
         """
         seed = _check_number(gradient, "backward gradient")
-        with gc_paused():  # backward makes no cycles; the collector would only rescan the graph
+        collecting = gc.isenabled()  # gc_paused(), inlined: this runs once per training step
+        gc.disable()  # backward makes no cycles; the collector would only rescan the graph
+        try:
             order = topological_order(self)
             # A fresh graph (the usual case) needs no bookkeeping.
             accumulated = any(map(_get_grad, order))
@@ -259,6 +261,9 @@ class Value:
             if accumulated:
                 for node, grad in zip(order, earlier):
                     node.grad += grad
+        finally:
+            if collecting:
+                gc.enable()
 
     def zero_grad(self) -> None:
         """Set ``.grad`` to 0 on this value and every node it depends on."""
@@ -335,6 +340,14 @@ def local_derivatives(node: Value) -> tuple[Operand, ...]:
             return (1.0,)
         return (k * a ** (k - 1.0),)
     return SYMBOLIC_DERIVATIVES[node.op](node, *node.parents)
+
+
+def _pow_op(k: float) -> str:
+    """The op name of ``a ** k``: "**2", "**0.5" — k written so that float() gives it back."""
+    return f"**{int(k)}" if k.is_integer() and abs(k) < 1e15 else f"**{k!r}"
+
+
+_POW_OPS = {k: _pow_op(k) for k in (2.0, 3.0, 0.5, -1.0, -2.0, 1.0)}
 
 
 def _lift(other: object, op: str) -> Value:

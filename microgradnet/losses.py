@@ -28,9 +28,14 @@ def _pairs(y: Outputs, t: Targets) -> list[tuple[Value, float]]:
     return [(yk, float(tk)) for yk, tk in zip(ys, ts)]
 
 
+def _total(terms: list[Value]) -> Value:
+    """Σ terms as one n-ary sum; a single term is its own total (no one-operand sum node)."""
+    return terms[0] if len(terms) == 1 else vsum(terms)
+
+
 def half_squared_error(y: Outputs, t: Targets) -> Value:
     """L = ½ Σₖ (yₖ − tₖ)²;  ∂L/∂yₖ = yₖ − tₖ."""
-    return vsum([0.5 * (yk - tk) ** 2 for yk, tk in _pairs(y, t)])
+    return _total([0.5 * (yk - tk) ** 2 for yk, tk in _pairs(y, t)])
 
 
 def binary_cross_entropy(y: Outputs, t: Targets) -> Value:
@@ -49,7 +54,7 @@ def binary_cross_entropy(y: Outputs, t: Targets) -> Value:
             terms.append(z.softplus() - tk * z)
         else:
             terms.append(-(tk * yk.log() + (1.0 - tk) * (1.0 - yk).log()))
-    return vsum(terms)
+    return _total(terms)
 
 
 def binary_cross_entropy_with_logits(z: Outputs, t: Targets) -> Value:
@@ -59,7 +64,7 @@ def binary_cross_entropy_with_logits(z: Outputs, t: Targets) -> Value:
     ``no_grad()`` too (where a sigmoid result is a plain leaf, so ``binary_cross_entropy`` can only
     use the probability and gives inf once σ(z) rounds to exactly 0 or 1).
     """
-    return vsum([zk.softplus() - tk * zk for zk, tk in _pairs(z, t)])
+    return _total([zk.softplus() - tk * zk for zk, tk in _pairs(z, t)])
 
 
 def mean(values: Sequence[Value]) -> Value:
