@@ -10,8 +10,8 @@ from __future__ import annotations
 import math
 import re
 from collections import deque
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import graphviz  # type: ignore[import-untyped]  # the package ships no type information
@@ -63,6 +63,7 @@ class GraphOptions:
     color_by_grad: bool = False
     max_nodes: int = DEFAULT_MAX_NODES
     max_depth: int | None = None
+    notation: Mapping[str, str] = field(default_factory=dict)
 
 
 def build_computation_graph(
@@ -203,7 +204,8 @@ def _grad_fills(order: list[Value], kept: list[int]) -> dict[int, str]:
 
 
 def _value_label(node: Value, options: GraphOptions) -> str:
-    fields = [record_field(node.label)] if node.label else []
+    label = options.notation.get(node.label, node.label)
+    fields = [record_field(label)] if label else []
     fields.append(f"data {format_number(node.data, options.precision)}")
     if options.show_grad:
         fields.append(f"grad {format_number(node.grad, options.precision)}")

@@ -138,16 +138,16 @@ def _graph(args: argparse.Namespace) -> int:
 def _write_graph(example: Example, path: str, kind: str) -> str:
     """Draw the example and write it to ``path``, which the user named (so it may be replaced)."""
     mlp, loss = autograd_graph(example)
+    names = {key: example.notation(key).text for key in _network_keys(example)}
     if kind == "network":
-        names = {key: example.notation(key).text for key in _network_keys(example)}
         picture = render.network_diagram(mlp, notation=names)
     else:
-        picture = render.computation_graph(loss, mlp=mlp)
+        picture = render.computation_graph(loss, mlp=mlp, notation=names)
     return render.write(picture, path, overwrite=True)
 
 
 def _network_keys(example: Example) -> list[str]:
-    keys = [f"x[{i}]" for i in range(len(example.inputs))]
+    keys = ["L"] + [f"x[{i}]" for i in range(len(example.inputs))]
     for l, layer in enumerate(example.layers, start=1):
         for j, row in enumerate(layer.weights):
             keys += [f"z{l}[{j}]", f"a{l}[{j}]", f"delta{l}[{j}]"]

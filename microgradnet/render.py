@@ -62,6 +62,7 @@ def computation_graph(
     mlp: MLP | None = None,
     max_nodes: int = DEFAULT_MAX_NODES,
     max_depth: int | None = None,
+    notation: Mapping[str, str] | None = None,
 ) -> graphviz.Digraph:
     """The computation graph of ``root``, drawn left to right.
 
@@ -84,12 +85,16 @@ def computation_graph(
             thousand nodes: 2,000 take seconds).
         max_depth: draw only values at most this many operations away from ``root``; everything
             beyond collapses into one "... N more values" node.
+        notation: display names for labels (``{"W1[0,0]": "w_{x1→h1}", "a1[0]": "h_1"}``), e.g. a
+            worked example's symbols; labels not in it are shown as they are.
 
     Raises:
         RenderError: the graph is larger than ``max_nodes``.
         ValueError: ``max_depth`` is negative.
     """
-    options = GraphOptions(show_grad, precision, highlight, color_by_grad, max_nodes, max_depth)
+    options = GraphOptions(
+        show_grad, precision, highlight, color_by_grad, max_nodes, max_depth, dict(notation or {})
+    )
     return build_computation_graph(root, options, mlp)
 
 

@@ -229,7 +229,9 @@ def _network(example: Example) -> MLP:
 
 
 def _loss(example: Example, trace: Trace) -> Value:
-    return LOSSES[example.loss](trace.output, list(example.targets))
+    loss = LOSSES[example.loss](trace.output, list(example.targets))
+    loss.label = "L"  # so a picture of the graph names it
+    return loss
 
 
 def _auto(example: Example) -> _Auto:

@@ -194,7 +194,8 @@ def test_graph_writes_the_picture_the_user_names(
     code, out, err = _run(capsys, "graph", "glickert", "-o", str(target))
     assert (code, err) == (0, "") and out.startswith(f"wrote {target} (")
     svg = target.read_text(encoding="utf-8")
-    assert "<svg" in svg and "W1[0,0]" in svg
+    # The computation graph speaks the document's symbols too (W1[0,0] is w_{x1→h1} in 000).
+    assert "<svg" in svg and "w_{x1→h1}" in svg and "W1[0,0]" not in svg
 
 
 def test_graph_network_uses_the_documents_notation(

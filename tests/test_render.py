@@ -364,3 +364,12 @@ def test_value_and_mlp_display_as_svg_in_notebooks() -> None:
     for _ in range(3000):
         chain = chain.tanh()
     assert chain._repr_svg_() is None  # too big to draw: Jupyter falls back to the text repr
+
+
+def test_computation_graph_shows_labels_in_a_given_notation() -> None:
+    a = Value(2.0, "W1[0,0]")
+    b = Value(3.0, "x[0]")
+    source = computation_graph(a * b, notation={"W1[0,0]": "w_{x1→h1}"}).source
+    assert "w_\\{x1→h1\\}" in source  # escaped for the record label, shown literally
+    assert "x[0]" in source  # a label the notation does not name is shown as it is
+    assert "W1[0,0]" not in source
