@@ -315,6 +315,7 @@ def test_json_output_carries_full_precision_and_the_documents_printings() -> Non
     )
 
 
+@pytest.mark.latex
 @pytest.mark.skipif(
     shutil.which("pdflatex") is None, reason="needs the pdflatex program (TeX Live)"
 )
