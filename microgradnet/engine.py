@@ -42,7 +42,7 @@ from operator import attrgetter
 from typing import Union
 
 from microgradnet import numerics
-from microgradnet.errors import AnomalyError
+from microgradnet.errors import AnomalyError, ShapeError
 from microgradnet.graph import topological_order
 
 __all__ = [
@@ -59,7 +59,6 @@ __all__ = [
 Number = Union[int, float]
 Operand = Union["Value", int, float]
 
-_ONE = (1.0,)
 _ONE_ONE = (1.0, 1.0)
 _ONE_MINUS_ONE = (1.0, -1.0)
 _MINUS_ONE = (-1.0,)
@@ -382,7 +381,14 @@ def dot(weights: Sequence[Value], inputs: Sequence[Value], bias: Value | None = 
 
     Exactly the graph (and the floats) of ``vsum([w * x for w, x in zip(weights, inputs)] + [b])``,
     built in one loop because a neuron's weighted sum is the hottest path of a network.
+
+    Raises:
+        ShapeError: ``weights`` and ``inputs`` differ in length, or both are empty.
     """
+    if len(weights) != len(inputs) or not weights:
+        raise ShapeError(
+            f"dot: expected as many inputs as weights (at least one), got {len(weights)} weights and {len(inputs)} inputs"
+        )
     record = _record
     xs = [x if type(x) is Value else _lift(x, "*") for x in inputs]
     terms = [record(w.data * x.data, (w, x), (x.data, w.data), "*") for w, x in zip(weights, xs)]

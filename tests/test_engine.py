@@ -561,3 +561,16 @@ def test_backward_inside_gc_paused_gives_the_same_gradients() -> None:
     with gc_paused():
         paused = grads()
     assert paused == plain  # the same operations in the same order: bit for bit
+
+
+def test_dot_is_the_same_graph_as_products_and_a_sum_and_checks_lengths() -> None:
+    from microgradnet import ShapeError, dot, vsum
+
+    w, x, b = [Value(0.2), Value(-0.4)], [Value(1.0), Value(0.5)], Value(0.1)
+    fused, plain = dot(w, x, b), vsum([w[0] * x[0], w[1] * x[1], b])
+    assert fused.data == plain.data  # the same additions in the same order: bit for bit
+    assert [p.op for p in fused.parents] == ["*", "*", ""] and fused.op == "+"
+    with pytest.raises(ShapeError, match="2 weights and 1 inputs"):
+        dot(w, x[:1])
+    with pytest.raises(ShapeError, match="at least one"):
+        dot([], [])
