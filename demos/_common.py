@@ -14,6 +14,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from microgradnet.files import write_atomic
+
 if TYPE_CHECKING:
     import graphviz  # type: ignore[import-untyped]  # the package ships no type information
 
@@ -62,9 +64,7 @@ class Outputs:
         return self.folder / name
 
     def write_bytes(self, name: str, data: bytes) -> Path:
-        path = self.path(name)
-        with open(path, "wb" if self.overwrite else "xb") as handle:
-            handle.write(data)
+        path = write_atomic(self.path(name), data, overwrite=self.overwrite)
         self.written.append(path)
         return path
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 import atexit
 import functools
 import gc
-import os
 import re
 import shutil
 import subprocess
@@ -29,7 +28,8 @@ from typing import Any, Literal
 
 import graphviz  # type: ignore[import-untyped]  # the package ships no type information
 
-from microgradnet.errors import RenderError
+from microgradnet.errors import FileError, RenderError
+from microgradnet.files import write_atomic
 
 __all__ = ["FORMATS", "RenderError", "Route", "render_bytes", "route_for", "write_bytes"]
 
@@ -202,67 +202,12 @@ def _png_scale(svg: str) -> float:
 
 # ---- writing ---------------------------------------------------------------------------------
 def write_bytes(data: bytes, path: Path, *, overwrite: bool) -> None:
-    """Write ``data`` to ``path`` atomically: a temp file in the same folder, then a rename.
-
-    A failed write leaves any old file untouched. Without ``overwrite`` an existing file is
-    never replaced, even one created while rendering (the final step is a no-clobber link).
+    """Write ``data`` to ``path`` through :func:`microgradnet.files.write_atomic`.
 
     Raises:
         RenderError: the file exists (without ``overwrite``), or the folder is missing/unwritable.
     """
-    _check_target(path, overwrite=overwrite)
-    temp = _write_temp(data, path)
     try:
-        if overwrite:
-            os.replace(temp, path)
-        else:
-            _link_no_clobber(temp, path)
-    except OSError as error:
-        raise RenderError(f"cannot write {str(path)!r}: {error.strerror or error}") from None
-    finally:
-        if temp.exists():
-            temp.unlink()
-
-
-def _check_target(path: Path, *, overwrite: bool) -> None:
-    if path.is_dir():
-        raise RenderError(f"cannot write {str(path)!r}: it is a directory")
-    if path.exists() and not overwrite:
-        raise RenderError(f"{str(path)!r} already exists; not overwriting it (pass overwrite=True)")
-    folder = path.parent
-    if not folder.is_dir():
-        raise RenderError(f"cannot write {str(path)!r}: folder {str(folder)!r} does not exist")
-
-
-def _write_temp(data: bytes, path: Path) -> Path:
-    """A new file beside ``path`` holding ``data``, created with the user's umask."""
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-    for attempt in range(100):
-        temp = path.with_name(f".{path.name}.{os.getpid()}.{attempt}.tmp")
-        try:
-            descriptor = os.open(temp, flags, 0o666)
-        except FileExistsError:
-            continue
-        except OSError as error:
-            raise RenderError(f"cannot write {str(path)!r}: {error.strerror or error}") from None
-        try:
-            with os.fdopen(descriptor, "wb") as handle:
-                handle.write(data)
-        except OSError as error:
-            temp.unlink(missing_ok=True)
-            raise RenderError(f"cannot write {str(path)!r}: {error.strerror or error}") from None
-        return temp
-    raise RenderError(f"cannot write {str(path)!r}: could not create a temporary file beside it")
-
-
-def _link_no_clobber(temp: Path, path: Path) -> None:
-    """Give ``temp`` the name ``path`` unless ``path`` exists (atomic where hard links work)."""
-    try:
-        os.link(temp, path)
-    except FileExistsError:
-        raise RenderError(
-            f"{str(path)!r} already exists; not overwriting it (pass overwrite=True)"
-        ) from None
-    except OSError:  # a file system without hard links: exclusive create, then copy
-        with open(path, "xb") as target, open(temp, "rb") as source:
-            shutil.copyfileobj(source, target)
+        write_atomic(path, data, overwrite=overwrite)
+    except FileError as error:
+        raise RenderError(str(error)) from None

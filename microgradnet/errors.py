@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-__all__ = ["AnomalyError", "GradcheckError", "RenderError", "ShapeError"]
+__all__ = ["AnomalyError", "FileError", "GradcheckError", "RenderError", "ShapeError"]
 
 
 class AnomalyError(ArithmeticError):
     """Raised under ``detect_anomaly()`` by the first op that turned finite numbers into nan/inf."""
+
+
+class FileError(OSError):
+    """A file could not be read or written; the one-line message names the path and the reason."""
 
 
 class GradcheckError(RuntimeError):

@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import os
 import random
 import re
 import tomllib
@@ -51,6 +52,8 @@ from pathlib import Path
 from typing import Any
 
 from microgradnet import deltas
+from microgradnet.errors import FileError
+from microgradnet.files import read_text
 from microgradnet.nn import MLP
 from microgradnet.notation import SCALAR_KEYS, Key, Notation, Symbol, latex_from_text, parse_key
 
@@ -225,24 +228,20 @@ def load(name_or_path: str) -> Example:
         ExampleError: no such file or example, unreadable file, bad TOML, or an invalid example.
     """
     path = Path(name_or_path)
-    if path.is_file():
-        return parse(_read(path), file=name_or_path, default_name=path.stem)
+    if name_or_path == "" or os.path.lexists(path):
+        return parse(_read(name_or_path), file=name_or_path, default_name=path.stem)
     packaged = resources.files("microgradnet.examples").joinpath(f"{name_or_path}.toml")
     if "/" not in name_or_path and packaged.is_file():
         return parse(packaged.read_text(encoding="utf-8"), file=name_or_path)
-    if path.exists():
-        raise ExampleError(name_or_path, "is a directory, not an example file")
     names = ", ".join(shipped())
     raise ExampleError(name_or_path, f"no such file or shipped example (shipped examples: {names})")
 
 
-def _read(path: Path) -> str:
+def _read(path: str) -> str:
     try:
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as error:
-        raise ExampleError(str(path), f"not UTF-8 text (byte {error.start})") from None
-    except OSError as error:
-        raise ExampleError(str(path), f"cannot read: {error.strerror}") from None
+        return read_text(path)
+    except FileError as error:
+        raise ExampleError(path, str(error).split(": ", 1)[-1]) from None
 
 
 def _syntax_error(file: str, error: tomllib.TOMLDecodeError) -> ExampleError:
