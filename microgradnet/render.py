@@ -49,6 +49,7 @@ __all__ = [
     "DEFAULT_MAX_EDGES",
     "DEFAULT_MAX_FRAMES",
     "DEFAULT_MAX_NODES",
+    "PAGE_FORMATS",
     "RenderError",
     "StepThrough",
     "computation_graph",
