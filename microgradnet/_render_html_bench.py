@@ -13,6 +13,7 @@ import random
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ from microgradnet.example import load
 from microgradnet.losses import half_squared_error
 from microgradnet.nn import MLP
 from microgradnet.render import StepThrough, step_through, write
-from microgradnet.walkthrough import run
+from microgradnet.walkthrough import Walkthrough, run
 
 __all__ = ["CHROMIUM_FLAGS", "mlp_loss", "start_chromium"]
 
@@ -92,12 +93,13 @@ def _time_steps(driver: Any, path: Path, steps: int) -> tuple[float, float]:
 
 def main() -> None:
     pages: dict[str, StepThrough] = {}
-    for name, make in (
-        ("2-2-1 walkthrough (manual-221)", lambda: step_through(run(load("manual-221")))),
-        ("MLP(2, [16, 16, 1]), one sample", lambda: step_through(mlp_loss())),
-    ):
+    sources: dict[str, Callable[[], Value | Walkthrough]] = {
+        "2-2-1 walkthrough (manual-221)": lambda: run(load("manual-221")),
+        "MLP(2, [16, 16, 1]), one sample": mlp_loss,
+    }
+    for name, source in sources.items():
         start = time.perf_counter()
-        pages[name] = make()
+        pages[name] = step_through(source())
         built = time.perf_counter() - start
         size = len(pages[name].html.encode("utf-8"))
         print(f"{name}: {size:,} bytes, {len(pages[name].steps)} steps, built in {built:.2f} s")
