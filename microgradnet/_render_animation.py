@@ -171,7 +171,8 @@ class _Frames:
                 **{"font-size": "9.5", "font-weight": "bold" if n == 0 else "normal"},
             )
             text.text = line
-        return ET.tostring(graph, encoding="unicode")
+        # dot writes the generic family "sans-Serif", which resvg does not match (nor draw)
+        return ET.tostring(graph, encoding="unicode").replace(",sans-Serif", ",sans-serif")
 
 
 def _highlight(by_id: dict[str | None, ET.Element], step: Step) -> None:
