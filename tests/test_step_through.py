@@ -8,6 +8,7 @@ from __future__ import annotations
 import html
 import json
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,9 @@ from microgradnet.walkthrough import autograd_graph, run
 #: The steps sum each gradient's contributions in backward()'s own order, so they reproduce its
 #: floats; 1e-15 relative is a few ulps, far too tight for a missing or doubled term to pass.
 SAME_FLOATS = 1e-15
+needs_dot = pytest.mark.skipif(
+    shutil.which("dot") is None, reason="the Graphviz `dot` program is not on PATH"
+)
 
 
 def small_graph() -> Value:
@@ -192,3 +196,16 @@ def test_cli_refuses_with_one_line(tmp_path: Path, capsys: pytest.CaptureFixture
         "microgradnet graph: a step-through page shows --kind computation\n"
     )
     assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize(
+    "route", ["embedded", pytest.param("dot", marks=[pytest.mark.dot, needs_dot])]
+)
+def test_every_field_is_found_in_either_routes_svg(route: render.Route) -> None:
+    """The page finds each node's data and grad text by the DOT node name, whichever Graphviz drew."""
+    out = small_graph()
+    page = render.step_through(out, route=route)
+    assert all(t.data is not None and t.grad is not None for t in page.texts)
+    for i, node in enumerate(topological_order(out)):
+        assert f'id="g-n{i}"' in page.html and f'id="n{i}-grad"' in page.html
+        assert page.texts[i].grad == (f"grad {node.grad:.4g}", "grad ?")

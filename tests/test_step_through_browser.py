@@ -272,6 +272,24 @@ def test_keyboard_and_screen_reader_affordances(driver: Any, walk_page: Any) -> 
     assert driver.find_element("id", "mg-play").get_attribute("aria-pressed") == "false"
 
 
+def test_zoom_scales_the_graph_without_redrawing_it(driver: Any, walk_page: Any) -> None:
+    path, _ = walk_page
+    open_offline(driver, path)
+    width = "return document.querySelector('.mg-graph svg').getBoundingClientRect().width"
+    natural = driver.execute_script(width)
+    for zoom, expected in (("0.5", natural / 2), ("fit", None), ("1", natural)):
+        driver.execute_script(
+            "const z = document.getElementById('mg-zoom'); z.value = arguments[0];"
+            "z.dispatchEvent(new Event('change'))",
+            zoom,
+        )
+        if expected is None:  # as wide as its frame (less the frame's 1 px borders)
+            expected = driver.execute_script(
+                "return document.querySelector('.mg-graph').clientWidth"
+            )
+        assert driver.execute_script(width) == pytest.approx(expected, abs=1.0)  # whole pixels
+
+
 def test_mid_backward_screenshot(driver: Any, walk_page: Any, tmp_path: Path) -> None:
     path, root = walk_page
     order = topological_order(root)
