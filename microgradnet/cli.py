@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import NoReturn
 
 from microgradnet import check_report, render, report
@@ -77,6 +78,7 @@ def _parser() -> _Parser:
     walk.add_argument(
         "--graph", metavar="FILE", help="also write the computation graph (.svg, .png, .pdf)"
     )
+    walk.add_argument("--html", metavar="FILE", help="also write the step-through page (.html)")
     walk.add_argument(
         "--hessian",
         action="store_true",
@@ -93,9 +95,19 @@ def _parser() -> _Parser:
     graph = commands.add_parser("graph", help="draw an example's computation graph or network")
     graph.add_argument("example", help="a shipped example's name or a .toml file")
     graph.add_argument(
-        "-o", "--output", required=True, metavar="FILE", help="picture to write (.svg, .png, .pdf)"
+        "-o",
+        "--output",
+        required=True,
+        metavar="FILE",
+        help="picture to write (.svg, .png, .pdf), step-through page (.html) or animation (.gif, .apng)",
     )
     graph.add_argument("--kind", choices=("computation", "network"), default="computation")
+    graph.add_argument(
+        "--max-frames",
+        type=_steps,
+        default=render.DEFAULT_MAX_FRAMES,
+        help=f"most frames in a .gif/.apng (default {render.DEFAULT_MAX_FRAMES})",
+    )
     return parser
 
 
@@ -120,6 +132,9 @@ def _walkthrough(args: argparse.Namespace) -> int:
     if args.graph:
         route = _write_graph(example, args.graph, "computation")
         sys.stderr.write(f"microgradnet: wrote {args.graph} ({route})\n")
+    if args.html:
+        route = render.write(render.step_through(record), args.html, overwrite=True)
+        sys.stderr.write(f"microgradnet: wrote {args.html} ({route})\n")
     return 0
 
 
@@ -130,6 +145,13 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _graph(args: argparse.Namespace) -> int:
+    if Path(args.output).suffix.lower() in render.PAGE_FORMATS:
+        if args.kind == "network":
+            raise _UsageError("microgradnet graph: a step-through page shows --kind computation")
+        page = render.step_through(run(load(args.example)))
+        route = render.write(page, args.output, overwrite=True, max_frames=args.max_frames)
+        sys.stdout.write(f"wrote {args.output} ({route})\n")
+        return 0
     route = _write_graph(load(args.example), args.output, args.kind)
     sys.stdout.write(f"wrote {args.output} ({route})\n")
     return 0

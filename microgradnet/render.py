@@ -1,5 +1,8 @@
 """Draw computation graphs and network diagrams, and write them as SVG, PNG, PDF or DOT.
 
+:func:`step_through` makes a self-contained HTML page that replays backprop node by node;
+:func:`write` saves it as ``.html``, or as an animated ``.gif`` / ``.apng`` for slides.
+
 Building a picture is pure Python and returns a ``graphviz.Digraph`` (read ``.source`` for the
 DOT text); only :func:`write` and :func:`to_svg` run Graphviz. They use the ``dot`` program when it
 is on ``PATH`` and otherwise an embedded route that needs no system package (Graphviz compiled to
@@ -19,6 +22,7 @@ from typing import TYPE_CHECKING
 
 import graphviz  # type: ignore[import-untyped]  # the package ships no type information
 
+from microgradnet._render_animation import DEFAULT_MAX_FRAMES, PAGE_FORMATS, write_page
 from microgradnet._render_backend import (
     FORMATS,
     RenderError,
@@ -28,6 +32,7 @@ from microgradnet._render_backend import (
     write_bytes,
 )
 from microgradnet._render_graph import DEFAULT_MAX_NODES, GraphOptions, build_computation_graph
+from microgradnet._render_html import StepThrough, build_page, document_notes
 from microgradnet._render_network import (
     DEFAULT_MAX_EDGES,
     Diagram,
@@ -38,15 +43,20 @@ from microgradnet._render_network import (
 if TYPE_CHECKING:
     from microgradnet.engine import Value
     from microgradnet.nn import MLP
+    from microgradnet.walkthrough import Walkthrough
 
 __all__ = [
     "DEFAULT_MAX_EDGES",
+    "DEFAULT_MAX_FRAMES",
     "DEFAULT_MAX_NODES",
+    "PAGE_FORMATS",
     "RenderError",
+    "StepThrough",
     "computation_graph",
     "network_diagram",
     "network_values",
     "route_for",
+    "step_through",
     "to_svg",
     "write",
 ]
@@ -129,12 +139,44 @@ def network_diagram(
     return build_network_diagram(mlp, diagram, neuron, max_edges)
 
 
+def step_through(
+    source: Value | Walkthrough, *, precision: int = 4, route: Route = "auto"
+) -> StepThrough:
+    """A self-contained page that steps through ``source``'s forward and backward pass.
+
+    ``source`` is a value after ``backward()`` (its computation graph is replayed) or a
+    walkthrough (its example's graph, with the document's equations and printed numbers beside
+    the steps). The page displays inline in Jupyter; ``write(page, "x.html")`` saves it.
+
+    Raises:
+        ValueError: ``source`` has no gradients yet.
+        TypeError: ``source`` is neither a Value nor a Walkthrough.
+        RenderError: the graph is too large to draw, or cannot be rendered here.
+    """
+    from microgradnet.engine import Value
+    from microgradnet.walkthrough import Walkthrough
+
+    if isinstance(source, Walkthrough):
+        doc = document_notes(source)
+        graph = computation_graph(doc.loss, precision=precision, mlp=doc.mlp, notation=doc.names)
+        svg = to_svg(graph, route=route)
+        return build_page(
+            doc.loss, svg, title=doc.title, names=doc.names, precision=precision, notes=doc.notes
+        )
+    if not isinstance(source, Value):
+        raise TypeError(f"step_through needs a Value or a Walkthrough, got {type(source).__name__}")
+    svg = to_svg(computation_graph(source, precision=precision), route=route)
+    title = source.label or "computation graph"
+    return build_page(source, svg, title=title, names={}, precision=precision)
+
+
 def write(
-    graph: graphviz.Digraph | graphviz.Graph,
+    graph: graphviz.Digraph | graphviz.Graph | StepThrough,
     path: str | os.PathLike[str],
     *,
     overwrite: bool = False,
     route: Route = "auto",
+    max_frames: int = DEFAULT_MAX_FRAMES,
 ) -> str:
     """Write ``graph`` to ``path`` in the format its suffix names; return the route used.
 
@@ -142,6 +184,9 @@ def write(
     route is "dot" (the Graphviz program on PATH), "wasm" (embedded Graphviz, SVG),
     "wasm+vl-convert" (embedded Graphviz, then vl-convert for PNG/PDF) or "source".
     ``route="embedded"`` skips the ``dot`` program; ``route="dot"`` insists on it.
+
+    A :class:`StepThrough` page is written as ``.html``, or animated as ``.gif`` / ``.apng``
+    (one frame per step, refused beyond ``max_frames``; route "html" or "vl-convert+pillow").
 
     The file is written atomically (a temporary file beside it, then a rename), so a failed render
     never destroys an existing file. An existing file is replaced only with ``overwrite=True``.
@@ -151,7 +196,13 @@ def write(
             format on this machine, or Graphviz rejected the graph. One line, saying what to do.
     """
     target = Path(path)
+    if isinstance(graph, StepThrough):
+        return write_page(graph, target, overwrite=overwrite, max_frames=max_frames)
     fmt = FORMATS.get(target.suffix.lower())
+    if fmt is None and target.suffix.lower() in PAGE_FORMATS:
+        raise RenderError(
+            f"cannot write {str(target)!r}: pass render.step_through(value) for a page"
+        )
     if fmt is None:
         known = ", ".join(FORMATS)
         raise RenderError(
