@@ -190,6 +190,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         with _printable_output():
             args = _parser().parse_args(argv)
+            if getattr(args, "example", None) == "":
+                raise _UsageError(
+                    f"microgradnet {args.command}: argument example: expected a shipped "
+                    "example's name or a .toml file, got '' (see --help)"
+                )
             handler = {"walkthrough": _walkthrough, "check": _check, "graph": _graph}[args.command]
             status = handler(args)
             sys.stdout.flush()  # a full disk or a closed pipe shows here, not at exit

@@ -53,21 +53,30 @@ def _floats(inputs: Sequence[float]) -> list[float]:
     """``inputs`` as floats, refusing what is not a sequence of real numbers (a str, a bool…)."""
     if isinstance(inputs, str | bytes) or not isinstance(inputs, Sequence):
         raise TypeError(f"inputs: expected a sequence of real numbers, got {type(inputs).__name__}")
-    for i, x in enumerate(inputs):
-        if isinstance(x, bool) or not isinstance(x, Real):
-            raise TypeError(
-                f"inputs[{i}]: expected a real number, got {type(x).__name__} ({x!r:.40})"
-            )
-    return [float(x) for x in inputs]
+    return [_real(x, f"inputs[{i}]") for i, x in enumerate(inputs)]
+
+
+def _real(value: object, name: str) -> float:
+    """``value`` as a float: a real number (not a bool) within float range."""
+    if isinstance(value, bool) or not isinstance(value, Real):
+        raise TypeError(
+            f"{name}: expected a real number, got {type(value).__name__} ({value!r:.40})"
+        )
+    try:
+        return float(value)
+    except OverflowError:
+        digits = int(int(value).bit_length() * math.log10(2)) + 1  # str() refuses > 4,300 digits
+        raise ValueError(
+            f"{name}: expected a number within float range, got an int of about {digits} digits"
+        ) from None
 
 
 def _check_tolerances(**given: float) -> None:
     """``eps`` must be finite and > 0; ``atol`` and ``rtol`` finite and ≥ 0."""
     for name, value in given.items():
-        if isinstance(value, bool) or not isinstance(value, Real):
-            raise TypeError(f"{name}: expected a real number, got {type(value).__name__}")
-        low_ok = value > 0 if name == "eps" else value >= 0
-        if not (math.isfinite(value) and low_ok):
+        number = _real(value, name)
+        low_ok = number > 0 if name == "eps" else number >= 0
+        if not (math.isfinite(number) and low_ok):
             expected = "> 0" if name == "eps" else "≥ 0"
             raise ValueError(f"{name}: expected a finite number {expected}, got {value!r}")
 

@@ -214,7 +214,7 @@ def test_a_bad_step_or_tolerance_is_a_value_error_naming_it(
 
 @pytest.mark.parametrize(("name", "call"), _checks())
 def test_a_step_of_the_wrong_type_is_a_type_error(name: str, call) -> None:
-    with pytest.raises(TypeError, match=r"^eps: expected a real number, got str$"):
+    with pytest.raises(TypeError, match=r"^eps: expected a real number, got str \('1e-6'\)$"):
         call(eps="1e-6")
 
 
@@ -257,3 +257,11 @@ def test_parameter_gradcheck_refuses_non_values_and_restores_the_parameter() -> 
     with pytest.raises(TypeError, match=r"^loss: expected a function returning a Value"):
         parameter_gradcheck(loss, [p])
     assert p.data == 0.3  # put back, not left nudged by +eps
+
+
+def test_an_int_beyond_float_range_is_a_value_error_naming_it() -> None:
+    message = "expected a number within float range, got an int of about 401 digits"
+    with pytest.raises(ValueError, match=rf"^inputs\[0\]: {message}$"):
+        gradcheck(_square, [10**400])
+    with pytest.raises(ValueError, match=rf"^eps: {message}$"):
+        numerical_gradient(_square, [0.7], eps=10**400)
