@@ -57,18 +57,13 @@ def _floats(inputs: Sequence[float]) -> list[float]:
 
 
 def _real(value: object, name: str) -> float:
-    """``value`` as a float: a real number (not a bool) within float range."""
+    """``value`` as a float: a real number, not a bool; an int past float range is ±inf, as in
+    the engine (whose conversion this is)."""
     if isinstance(value, bool) or not isinstance(value, Real):
         raise TypeError(
             f"{name}: expected a real number, got {type(value).__name__} ({value!r:.40})"
         )
-    try:
-        return float(value)
-    except OverflowError:
-        digits = int(int(value).bit_length() * math.log10(2)) + 1  # str() refuses > 4,300 digits
-        raise ValueError(
-            f"{name}: expected a number within float range, got an int of about {digits} digits"
-        ) from None
+    return Value(value).data  # type: ignore[arg-type]  # Value converts any Real, as here
 
 
 def _check_tolerances(**given: float) -> None:
@@ -78,7 +73,7 @@ def _check_tolerances(**given: float) -> None:
         low_ok = number > 0 if name == "eps" else number >= 0
         if not (math.isfinite(number) and low_ok):
             expected = "> 0" if name == "eps" else "≥ 0"
-            raise ValueError(f"{name}: expected a finite number {expected}, got {value!r}")
+            raise ValueError(f"{name}: expected a finite number {expected}, got {number!r}")
 
 
 def _value(result: object, name: str) -> Value:
