@@ -275,6 +275,9 @@ class _Printable:
     def flush(self) -> None:
         self._stream.flush()
 
+    def __getattr__(self, name: str) -> object:  # encoding, isatty(), fileno(): the stream's
+        return getattr(self._stream, name)
+
 
 def _silence(stream: TextIO) -> None:
     try:
