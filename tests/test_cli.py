@@ -352,7 +352,7 @@ def test_the_output_path_is_checked_before_any_work(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "d.svg").mkdir()
-    import microgradnet.cli as cli
+    from microgradnet import cli
 
     def no_work(*_: object, **__: object) -> None:
         raise AssertionError("the example was loaded before the output path was checked")
@@ -422,7 +422,7 @@ def test_a_folder_without_search_permission_is_one_line(
 def test_an_unexpected_error_is_one_line_asking_for_a_bug_report(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import microgradnet.cli as cli
+    from microgradnet import cli
 
     def broken(*_: object, **__: object) -> None:
         raise RecursionError("maximum recursion depth exceeded")
@@ -444,7 +444,7 @@ def test_an_unexpected_error_is_one_line_asking_for_a_bug_report(
 def test_ctrl_c_exits_130_quietly(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import microgradnet.cli as cli
+    from microgradnet import cli
 
     def interrupted(*_: object, **__: object) -> None:
         raise KeyboardInterrupt
@@ -510,3 +510,16 @@ def test_an_output_encoding_without_the_symbols_is_one_line() -> None:
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert done.stderr.startswith("microgradnet: cannot print '")
     assert done.stderr.endswith("in the output's encoding (ascii); set PYTHONIOENCODING=utf-8\n")
+
+
+@pytest.mark.parametrize("command", ["walkthrough", "check", "graph"])
+def test_an_empty_example_argument_is_named(
+    capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    extra = ["-o", "g.svg"] if command == "graph" else []
+    code, out, err = _run(capsys, command, "", *extra)
+    assert (code, out) == (2, "")
+    assert err == (
+        f"microgradnet {command}: argument example: expected a shipped example's name or a "
+        ".toml file, got '' (see --help)\n"
+    )
