@@ -3,18 +3,24 @@
 Every demo takes ``--fast`` (a smaller run, used by CI), ``--out DIR`` (default ``./demo-output``)
 and ``--overwrite``. A demo lists the files it will write before it starts; if any of them already
 exists it stops with one line saying so, unless ``--overwrite`` was given — so a demo never
-replaces a file the user did not ask it to replace.
+replaces a file the user did not ask it to replace. The folder and every output are checked before
+any work starts, every file is written atomically (an interrupted or failed write leaves the old
+file intact), and :func:`run` turns a bad option, a file error or Ctrl-C into one line and an exit
+status (2, or 130 for Ctrl-C), never a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
-from microgradnet.files import write_atomic
+from microgradnet.errors import FileError, RenderError
+from microgradnet.files import check_target, write_atomic
+from microgradnet.terminal import one_line
 
 if TYPE_CHECKING:
     import graphviz  # type: ignore[import-untyped]  # the package ships no type information
@@ -22,9 +28,16 @@ if TYPE_CHECKING:
 DEFAULT_OUT = Path("demo-output")
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a mistake is one line (``prog: error: …``), as in the microgradnet CLI."""
+
+    def error(self, message: str) -> NoReturn:
+        fail(f"{message} (see --help)", prog=self.prog)
+
+
 def parser(description: str) -> argparse.ArgumentParser:
     """An argument parser with the options every demo shares."""
-    p = argparse.ArgumentParser(description=description)
+    p = _Parser(description=description)
     p.add_argument("--fast", action="store_true", help="a small, quick run (what CI checks)")
     p.add_argument(
         "--out",
@@ -55,7 +68,12 @@ class Outputs:
                 f"{shown} already exist{'s' if len(existing) == 1 else ''}; "
                 "pass --overwrite to replace them or --out to pick another folder"
             )
-        folder.mkdir(parents=True, exist_ok=True)
+        _make_folder(folder)
+        for name in self.names:  # a folder in the way, a non-file, no permission: say so now
+            try:
+                check_target(folder / name, overwrite=True)
+            except FileError as error:
+                fail(str(error))
         self.written: list[Path] = []
 
     def path(self, name: str) -> Path:
@@ -84,10 +102,59 @@ class Outputs:
         return "wrote:\n" + "\n".join(f"  {path}" for path in self.written)
 
 
-def fail(message: str) -> None:
+def _make_folder(folder: Path) -> None:
+    if folder.exists() and not folder.is_dir():
+        fail(f"--out {str(folder)!r} is a file, not a folder; pick a folder with --out")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        fail(f"cannot create the output folder {str(folder)!r}: {error.strerror or error}")
+
+
+def fail(message: str, *, prog: str | None = None) -> NoReturn:
     """Stop the demo with one line on stderr and exit status 2."""
-    print(f"error: {message}", file=sys.stderr)
+    print(one_line(f"{prog + ': ' if prog else ''}error: {message}"), file=sys.stderr)
     raise SystemExit(2)
+
+
+def run(main: Callable[[Sequence[str] | None], int], argv: Sequence[str] | None = None) -> int:
+    """``main(argv)``'s status; a file error is one line (status 2), Ctrl-C exits 130 quietly."""
+    try:
+        status = main(argv)
+        sys.stdout.flush()  # a full disk or a closed pipe shows here, not at exit
+        return status
+    except KeyboardInterrupt:
+        return 130
+    except (FileError, RenderError) as error:
+        print(one_line(f"error: {error}"), file=sys.stderr)
+        return 2
+    except OSError as error:  # stdout on a full disk or into a closed pipe
+        print(
+            one_line(f"error: cannot print the output: {(error.strerror or str(error)).lower()}"), file=sys.stderr
+        )
+        _silence_stdout()
+        return 2
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so Python's flush at exit does not fail a second time."""
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+def places(text: str) -> int:
+    """An argparse type: decimals to print, 0 to 15 (as the microgradnet CLI's --places)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if not 0 <= value <= 15:
+        raise argparse.ArgumentTypeError(f"expected 0 to 15, got {value}")
+    return value
 
 
 def heading(title: str) -> str:

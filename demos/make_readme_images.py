@@ -9,14 +9,16 @@ checks that the committed pictures still match what the demos produce.
 
 from __future__ import annotations
 
-import shutil
 import sys
 import tempfile
 from pathlib import Path
 
+import _common
 import autograd_internals
 import seed_walkthroughs
 import train_classifier
+
+from microgradnet.files import write_atomic
 
 IMAGES = Path(__file__).resolve().parent / "images"
 
@@ -29,6 +31,7 @@ PICTURES = {
 
 
 def main() -> int:
+    """Run the demos and replace the pictures; the demos' exit status if one fails."""
     IMAGES.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory() as temp:
         for picture, (demo, produced) in PICTURES.items():
@@ -37,10 +40,10 @@ def main() -> int:
             if status != 0:
                 print(f"error: the demo making {picture} exited with {status}", file=sys.stderr)
                 return status
-            shutil.copyfile(folder / produced, IMAGES / picture)
+            write_atomic(IMAGES / picture, (folder / produced).read_bytes(), overwrite=True)
             print(f"updated {IMAGES / picture}")
     return 0
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(_common.run(lambda argv: main()))

@@ -94,7 +94,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     p.add_argument(
         "--places",
-        type=int,
+        type=_common.places,
         default=None,
         help="decimals for computed numbers (default: as many as the document printed)",
     )
@@ -109,4 +109,4 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(_common.run(main))

@@ -1,25 +1,38 @@
 """The ``microgradnet`` command: ``walkthrough``, ``check`` and ``graph``; formatting only, no arithmetic.
 
-Expected failures (a bad example file, an unwritable picture path, a bad option) print one line on
-stderr and return 2; ``check`` returns 1 when a printed value differs. Never a traceback.
+Exit status: 0 done; 1 ``check`` found a printed value that differs; 2 an expected failure (a bad
+option, example file or output path, a full disk, a closed pipe) reported as one line on stderr;
+70 a bug in microgradnet, reported as one line asking for a bug report (set
+``MICROGRADNET_TRACEBACK=1`` to see the traceback); 130 interrupted by Ctrl-C. Never a traceback.
+Everything printed passes :func:`microgradnet.terminal.printable`, so control characters from a
+file or an argument are shown escaped, never acted on by the terminal. An output file is checked
+(folder, suffix, not one of the command's inputs) before any work starts.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
+import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from typing import NoReturn
+from typing import NoReturn, TextIO
 
-from microgradnet import check_report, render, report
+from microgradnet import __version__, check_report, render, report
+from microgradnet._render_backend import FORMATS
 from microgradnet.checker import check
+from microgradnet.errors import FileError
 from microgradnet.example import Example, ExampleError, load, shipped
+from microgradnet.files import check_target
+from microgradnet.terminal import one_line, printable
 from microgradnet.walkthrough import autograd_graph, run
 
 __all__ = ["main"]
 
 _MAX_STEPS = 100_000
+EXIT_ERROR, EXIT_BUG, EXIT_INTERRUPTED = 2, 70, 130  # 70 is sysexits' EX_SOFTWARE
 
 
 class _UsageError(Exception):
@@ -126,6 +139,9 @@ def _walkthrough(args: argparse.Namespace) -> int:
         return 0
     if args.example is None:
         raise _UsageError("microgradnet walkthrough: give an example name or file (see --list)")
+    _check_output(args.graph, args.example)
+    if args.html is not None:
+        _check_output(args.html, args.example, pages=True)
     example = load(args.example)
     record = run(example, steps=args.steps, hessian=args.hessian)
     sys.stdout.write(report.walkthrough(record, args.format, args.places))
@@ -145,6 +161,7 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _graph(args: argparse.Namespace) -> int:
+    _check_output(args.output, args.example, pages=True)
     if Path(args.output).suffix.lower() in render.PAGE_FORMATS:
         if args.kind == "network":
             raise _UsageError("microgradnet graph: a step-through page shows --kind computation")
@@ -155,6 +172,23 @@ def _graph(args: argparse.Namespace) -> int:
     route = _write_graph(load(args.example), args.output, args.kind)
     sys.stdout.write(f"wrote {args.output} ({route})\n")
     return 0
+
+
+def _check_output(path: str | None, example: str, *, pages: bool = False) -> None:
+    """Refuse, before any work, an output path that cannot be written or is the example itself.
+
+    ``pages``: the step-through page and its animations (.html, .gif, .apng) are allowed too.
+    """
+    if path is None:
+        return
+    suffix = Path(path).suffix.lower()
+    allowed = [*FORMATS, *render.PAGE_FORMATS] if pages else list(FORMATS)
+    if path and suffix not in allowed:
+        known = ", ".join(allowed)
+        raise FileError(
+            f"cannot write {path!r}: unknown suffix {suffix or '(none)'!r}; use {known}"
+        )
+    check_target(path, overwrite=True, inputs=[example])
 
 
 def _write_graph(example: Example, path: str, kind: str) -> str:
@@ -179,20 +213,103 @@ def _network_keys(example: Example) -> list[str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit status (0 ok, 1 check found a difference, 2 error)."""
+    """Run the command line; return the exit status (see the module docstring)."""
     try:
-        args = _parser().parse_args(argv)
-        handler = {"walkthrough": _walkthrough, "check": _check, "graph": _graph}[args.command]
-        return handler(args)
-    except (_UsageError, ExampleError, render.RenderError) as error:
-        sys.stderr.write(
-            f"{error}\n" if isinstance(error, _UsageError) else f"microgradnet: {error}\n"
-        )
-        return 2
-    except SystemExit as exit_:  # --help and --version
+        with _printable_output():
+            args = _parser().parse_args(argv)
+            if getattr(args, "example", None) == "":
+                raise _UsageError(
+                    f"microgradnet {args.command}: argument example: expected a shipped "
+                    "example's name or a .toml file, got '' (see --help)"
+                )
+            handler = {"walkthrough": _walkthrough, "check": _check, "graph": _graph}[args.command]
+            status = handler(args)
+            sys.stdout.flush()  # a full disk or a closed pipe shows here, not at exit
+            return status
+    except SystemExit as exit_:  # --help
         return exit_.code if isinstance(exit_.code, int) else 0
-    except BrokenPipeError:  # output piped into `head`
-        sys.stderr.close()
-        return 0
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED
+    except _UsageError as error:
+        return _fail(str(error))
+    except (ExampleError, render.RenderError, FileError) as error:
+        return _fail(f"microgradnet: {error}")
+    except OSError as error:  # the output streams, or a file system refusing a path
+        return _fail(f"microgradnet: {_os_reason(error)}")
+    except UnicodeEncodeError as error:
+        return _fail(
+            f"microgradnet: cannot print {error.object[error.start : error.end]!r} in the "
+            f"output's encoding ({error.encoding}); set PYTHONIOENCODING=utf-8"
+        )
+    except Exception as error:  # the last resort: a bug, never a traceback
+        if os.environ.get("MICROGRADNET_TRACEBACK"):
+            raise
+        return _fail(
+            f"microgradnet: internal error ({type(error).__name__}: {error}); this is a bug in "
+            f"microgradnet {__version__}, please report it with the command you ran "
+            "(MICROGRADNET_TRACEBACK=1 shows the traceback)",
+            EXIT_BUG,
+        )
+
+
+def _fail(message: str, status: int = EXIT_ERROR) -> int:
+    """Print ``message`` as one safe line on stderr (if stderr still works); return ``status``."""
+    try:
+        sys.stderr.write(one_line(message) + "\n")
+        sys.stderr.flush()
+    except (OSError, ValueError):  # stderr closed or full too: the status is all that is left
+        pass
+    return status
+
+
+def _os_reason(error: OSError) -> str:
+    reason = (error.strerror or str(error)).lower()
+    if error.errno == errno.EPIPE:
+        return "standard output was closed before everything was written (broken pipe)"
+    if error.filename is None:
+        return f"cannot write the output: {reason}"
+    return f"{str(error.filename)!r}: {reason}"
+
+
+@contextmanager
+def _printable_output() -> Iterator[None]:
+    """Send everything printed through :func:`printable`; silence stdout after a failed write.
+
+    A failed write (disk full, pipe closed) leaves unwritten bytes in the buffer, which Python
+    would try again at exit with an "Exception ignored" message; pointing the stream's file at
+    /dev/null first makes that last flush succeed quietly.
+    """
+    out, err = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = _Printable(out), _Printable(err)
+    try:
+        yield
+    except OSError:
+        _silence(out)
+        raise
+    finally:
+        sys.stdout, sys.stderr = out, err
+
+
+class _Printable:
+    """A text stream wrapper that escapes control characters (keeping newlines and tabs)."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        return self._stream.write(printable(text))
+
+    def flush(self) -> None:
+        self._stream.flush()
+
+    def __getattr__(self, name: str) -> object:  # encoding, isatty(), fileno(): the stream's
+        return getattr(self._stream, name)
+
+
+def _silence(stream: TextIO) -> None:
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, stream.fileno())
+        os.close(null)
+    except (OSError, ValueError, AttributeError):  # not a real file (a test's capture buffer)
+        pass

@@ -28,11 +28,20 @@ MAX_INPUT_BYTES = 1_000_000
 def read_text(path: Path | str, *, max_bytes: int = MAX_INPUT_BYTES) -> str:
     """The UTF-8 text of the regular file ``path`` (a leading byte-order mark is dropped).
 
+    The file is opened without blocking and then examined, so a FIFO put in its place meanwhile is
+    refused rather than waited on; at most ``max_bytes + 1`` bytes are read.
+
     Raises:
         FileError: empty path, missing, a directory or not a regular file (device, FIFO, socket),
             unreadable, larger than ``max_bytes``, or not UTF-8 — naming the path.
+        TypeError: ``path`` is not a str or path, or ``max_bytes`` not an int.
+        ValueError: ``max_bytes`` is negative.
     """
     target = _nonempty(path, "read")
+    if isinstance(max_bytes, bool) or not isinstance(max_bytes, int):
+        raise TypeError(f"max_bytes: expected an int, got {type(max_bytes).__name__}")
+    if max_bytes < 0:
+        raise ValueError(f"max_bytes: expected a whole number >= 0, got {max_bytes}")
     mode = _mode(target, "read")
     if mode is None:
         raise FileError(f"cannot read {_show(target)}: no such file")
@@ -40,11 +49,7 @@ def read_text(path: Path | str, *, max_bytes: int = MAX_INPUT_BYTES) -> str:
         raise FileError(f"cannot read {_show(target)}: it is a directory, not a file")
     if not stat.S_ISREG(mode):
         raise FileError(f"cannot read {_show(target)}: not a regular file ({_kind(mode)})")
-    try:
-        with open(target, "rb") as handle:
-            data = handle.read(max_bytes + 1)
-    except OSError as error:
-        raise FileError(f"cannot read {_show(target)}: {_reason(error)}") from None
+    data = _read_regular(target, max_bytes)
     if len(data) > max_bytes:
         raise FileError(
             f"cannot read {_show(target)}: larger than the limit of {max_bytes:,} bytes"
@@ -79,9 +84,7 @@ def check_target(path: Path | str, *, overwrite: bool, inputs: Iterable[Path | s
         if not stat.S_ISREG(mode):
             raise FileError(f"cannot write {_show(target)}: not a regular file ({_kind(mode)})")
         if not overwrite:
-            raise FileError(
-                f"{_show(target)} already exists; not overwriting it (pass overwrite=True, or --overwrite)"
-            )
+            raise _exists(target)
     folder = target.parent
     folder_mode = _mode(folder, "write")
     if folder_mode is None or not stat.S_ISDIR(folder_mode):
@@ -141,10 +144,32 @@ def _mode(path: Path, verb: str) -> int | None:
 
 
 def _same_file(a: Path, b: Path) -> bool:
+    """The same file by any name (links included); for a path not there yet, the same path."""
     try:
         return os.path.samefile(a, b)
     except (OSError, ValueError):
+        pass
+    try:
         return a.resolve() == b.resolve() if a.name and b.name else False
+    except (OSError, RuntimeError, ValueError):  # a symlink loop, an unreachable folder
+        return False
+
+
+def _read_regular(path: Path, max_bytes: int) -> bytes:
+    """Up to ``max_bytes + 1`` bytes of ``path``, refusing it if it is not (or no longer) a file."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    try:
+        descriptor = os.open(path, flags | getattr(os, "O_BINARY", 0))
+    except OSError as error:
+        raise FileError(f"cannot read {_show(path)}: {_reason(error)}") from None
+    with os.fdopen(descriptor, "rb") as handle:
+        mode = os.fstat(descriptor).st_mode
+        if not stat.S_ISREG(mode):  # swapped for a FIFO or device after the first look
+            raise FileError(f"cannot read {_show(path)}: not a regular file ({_kind(mode)})")
+        try:
+            return handle.read(max_bytes + 1)
+        except OSError as error:
+            raise FileError(f"cannot read {_show(path)}: {_reason(error)}") from None
 
 
 def _kind(mode: int) -> str:
@@ -162,10 +187,15 @@ def _show(path: Path) -> str:
 
 
 def _write_temp(data: bytes, path: Path) -> Path:
-    """A new file beside ``path`` holding ``data``, created with the user's umask."""
+    """A new file beside ``path`` holding ``data``: the replaced file's permissions, or the umask's.
+
+    Its name is the target's, cut to 100 bytes, hidden and suffixed, so it fits any folder the
+    target fits (names are limited to 255 bytes, not characters).
+    """
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    stem = os.fsdecode(os.fsencode(path.name)[:100])
     for attempt in range(100):
-        temp = path.with_name(f".{path.name[:200]}.{os.getpid()}.{attempt}.tmp")
+        temp = path.with_name(f".{stem}.{os.getpid()}.{attempt}.tmp")
         try:
             descriptor = os.open(temp, flags, 0o666)
         except FileExistsError:
@@ -173,6 +203,7 @@ def _write_temp(data: bytes, path: Path) -> Path:
         except OSError as error:
             raise FileError(f"cannot write {_show(path)}: {_reason(error)}") from None
         try:
+            _keep_mode(descriptor, path)
             with os.fdopen(descriptor, "wb") as handle:
                 handle.write(data)
                 handle.flush()
@@ -186,14 +217,39 @@ def _write_temp(data: bytes, path: Path) -> Path:
     raise FileError(f"cannot write {_show(path)}: could not create a temporary file beside it")
 
 
+def _keep_mode(descriptor: int, path: Path) -> None:
+    """Give the new file the permissions of the file it replaces, if there is one."""
+    try:
+        mode = stat.S_IMODE(os.stat(path).st_mode)
+    except (OSError, ValueError):
+        return
+    os.fchmod(descriptor, mode)
+
+
 def _link_no_clobber(temp: Path, path: Path) -> None:
     """Give ``temp`` the name ``path`` unless ``path`` exists (atomic where hard links work)."""
     try:
         os.link(temp, path)
+        return
     except FileExistsError:
-        raise FileError(
-            f"{_show(path)} already exists; not overwriting it (pass overwrite=True, or --overwrite)"
-        ) from None
+        raise _exists(path) from None
     except OSError:  # a file system without hard links: exclusive create, then copy
-        with open(path, "xb") as target, open(temp, "rb") as source:
+        pass
+    try:
+        target = open(path, "xb")  # noqa: SIM115  # closed below; removed if the copy fails
+    except FileExistsError:
+        raise _exists(path) from None
+    try:
+        with target, open(temp, "rb") as source:
             shutil.copyfileobj(source, target)
+            target.flush()
+            os.fsync(target.fileno())
+    except BaseException:  # never leave a cut-off copy under the user's name
+        path.unlink(missing_ok=True)
+        raise
+
+
+def _exists(path: Path) -> FileError:
+    return FileError(
+        f"{_show(path)} already exists; not overwriting it (pass overwrite=True, or --overwrite)"
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from numbers import Real
 
 from microgradnet.engine import Value
 from microgradnet.errors import GradcheckError
@@ -21,23 +22,67 @@ def numerical_gradient(
 
     The truncation error is O(ε²·f‴) and the rounding error O(u·|f|/ε) (u ≈ 1.1e-16), so with
     ε = 1e-6 a well-scaled function is good to roughly 1e-8 relative.
+
+    Raises:
+        TypeError: ``inputs`` is not a sequence of real numbers, or ``f`` does not return a Value.
+        ValueError: ``eps`` is not a finite number > 0.
     """
-    xs = [float(x) for x in inputs]
+    xs = _floats(inputs)
+    _check_tolerances(eps=eps)
     result = []
     for i in range(len(xs)):
         up = xs.copy()
         down = xs.copy()
         up[i] += eps
         down[i] -= eps
-        f_up = f(*(Value(x) for x in up)).data
-        f_down = f(*(Value(x) for x in down)).data
+        f_up = _value(f(*(Value(x) for x in up)), "f").data
+        f_down = _value(f(*(Value(x) for x in down)), "f").data
         result.append((f_up - f_down) / (2.0 * eps))
     return result
 
 
 def _analytical(f: ValueFunction, inputs: Sequence[float]) -> list[float]:
-    xs = [Value(float(x), f"x[{i}]") for i, x in enumerate(inputs)]
-    return list(gradients(f(*xs), xs))
+    xs = [Value(x, f"x[{i}]") for i, x in enumerate(_floats(inputs))]
+    return list(gradients(_value(f(*xs), "f"), xs))
+
+
+# ---- checking what the caller gave --------------------------------------------------------------
+
+
+def _floats(inputs: Sequence[float]) -> list[float]:
+    """``inputs`` as floats, refusing what is not a sequence of real numbers (a str, a bool…)."""
+    if isinstance(inputs, str | bytes) or not isinstance(inputs, Sequence):
+        raise TypeError(f"inputs: expected a sequence of real numbers, got {type(inputs).__name__}")
+    return [_real(x, f"inputs[{i}]") for i, x in enumerate(inputs)]
+
+
+def _real(value: object, name: str) -> float:
+    """``value`` as a float: a real number, not a bool; an int past float range is ±inf, as in
+    the engine (whose conversion this is)."""
+    if isinstance(value, bool) or not isinstance(value, Real):
+        raise TypeError(
+            f"{name}: expected a real number, got {type(value).__name__} ({value!r:.40})"
+        )
+    return Value(value).data  # type: ignore[arg-type]  # Value converts any Real, as here
+
+
+def _check_tolerances(**given: float) -> None:
+    """``eps`` must be finite and > 0; ``atol`` and ``rtol`` finite and ≥ 0."""
+    for name, value in given.items():
+        number = _real(value, name)
+        low_ok = number > 0 if name == "eps" else number >= 0
+        if not (math.isfinite(number) and low_ok):
+            expected = "> 0" if name == "eps" else "≥ 0"
+            raise ValueError(f"{name}: expected a finite number {expected}, got {number!r}")
+
+
+def _value(result: object, name: str) -> Value:
+    if not isinstance(result, Value):
+        raise TypeError(
+            f"{name}: expected a function returning a Value, got {type(result).__name__} "
+            f"({result!r:.40}); compute the result from the Values it is given"
+        )
+    return result
 
 
 def _compare(
@@ -72,7 +117,10 @@ def gradcheck(
 
     Raises:
         GradcheckError: (when ``raise_exception``) naming the input, both numbers and the tolerances.
+        TypeError, ValueError: as :func:`numerical_gradient`; ``atol`` or ``rtol`` negative or
+            not finite.
     """
+    _check_tolerances(eps=eps, atol=atol, rtol=rtol)
     return _compare(
         "gradient",
         _analytical(f, inputs),
@@ -96,10 +144,12 @@ def gradgradcheck(
 
     Raises:
         GradcheckError: naming the (row, input) pair, both numbers and the tolerances.
+        TypeError, ValueError: as :func:`gradcheck`.
     """
-    n = len(inputs)
-    xs = [Value(float(x), f"x[{i}]") for i, x in enumerate(inputs)]
-    first = gradients(f(*xs), xs, create_graph=True)
+    _check_tolerances(eps=eps, atol=atol, rtol=rtol)
+    xs = [Value(x, f"x[{i}]") for i, x in enumerate(_floats(inputs))]
+    n = len(xs)
+    first = gradients(_value(f(*xs), "f"), xs, create_graph=True)
     for row in range(n):
         analytical = gradients(first[row], xs)
 
@@ -132,18 +182,29 @@ def parameter_gradcheck(
     """gradcheck for a network: ``loss()`` rebuilds the loss from the current parameter values.
 
     Each parameter is nudged by ±ε in turn (and restored); the error names the parameter's label.
+
+    Raises:
+        GradcheckError: naming the parameter, both numbers and the tolerances.
+        TypeError: ``parameters`` are not Values, or ``loss()`` does not return a Value.
+        ValueError: as :func:`gradcheck`.
     """
-    analytical = list(gradients(loss(), parameters))
+    _check_tolerances(eps=eps, atol=atol, rtol=rtol)
+    for i, p in enumerate(parameters):
+        if not isinstance(p, Value):
+            raise TypeError(f"parameters[{i}]: expected a Value, got {type(p).__name__}")
+    analytical = list(gradients(_value(loss(), "loss"), parameters))
     numerical = []
     # Not under no_grad(): the loss must be the same computation both times (a cross-entropy
     # loss, for one, takes its stable route only when it can see the sigmoid node).
     for p in parameters:
         saved = p.data
-        p.data = saved + eps
-        up = loss().data
-        p.data = saved - eps
-        down = loss().data
-        p.data = saved
+        try:
+            p.data = saved + eps
+            up = _value(loss(), "loss").data
+            p.data = saved - eps
+            down = _value(loss(), "loss").data
+        finally:
+            p.data = saved
         numerical.append((up - down) / (2.0 * eps))
     for p, a, n in zip(parameters, analytical, numerical):
         if not _compare(

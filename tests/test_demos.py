@@ -17,6 +17,7 @@ from pathlib import Path
 
 import nbclient
 import nbformat
+import pytest
 
 DEMOS = Path(__file__).resolve().parent.parent / "demos"
 IMAGES = DEMOS / "images"
@@ -179,3 +180,114 @@ def test_tour_notebook_runs_top_to_bottom() -> None:
     assert r"\delta_{h1}" in markdown and "0.012245 ✗" in markdown  # the walkthrough, marked
     printed = "".join(output.get("text", "") for output in outputs)
     assert "FAILS: gradient for input 0" in printed and "accumulates" in printed
+
+
+# ---- hostile options: one line before any work, Ctrl-C quiet, no lost file -------------------------
+
+
+def test_an_out_that_is_a_file_is_one_line_before_training(tmp_path: Path) -> None:
+    (tmp_path / "afile").write_text("mine", encoding="utf-8")
+    result = run_demo("train_classifier", tmp_path / "afile")
+    assert (result.returncode, result.stdout) == (2, "")  # nothing trained, nothing printed
+    assert (
+        result.stderr
+        == f"error: --out {str(tmp_path / 'afile')!r} is a file, not a folder; pick a folder with --out\n"
+    )
+    assert (tmp_path / "afile").read_text(encoding="utf-8") == "mine"
+
+
+def test_an_output_that_is_a_folder_is_one_line_before_work(tmp_path: Path) -> None:
+    (tmp_path / "gradcheck-graph.svg").mkdir()
+    result = run_demo("gradcheck_demo", tmp_path, "--overwrite")
+    assert (result.returncode, result.stdout) == (2, "")
+    assert (
+        result.stderr
+        == f"error: cannot write {str(tmp_path / 'gradcheck-graph.svg')!r}: it is a directory\n"
+    )
+
+
+def test_a_bad_places_is_an_argparse_style_line(tmp_path: Path) -> None:
+    result = run_demo("seed_walkthroughs", tmp_path, "--places", "-1")
+    assert (result.returncode, result.stdout) == (2, "")
+    assert (
+        result.stderr
+        == "seed_walkthroughs.py: error: argument --places: expected 0 to 15, got -1 (see --help)\n"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_stdout_on_a_full_disk_is_one_line(tmp_path: Path) -> None:
+    with open("/dev/full", "w") as full:
+        result = subprocess.run(
+            [sys.executable, str(DEMOS / "gradcheck_demo.py"), "--out", str(tmp_path)],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+            check=False,
+            env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+        )
+    assert (result.returncode, result.stderr) == (
+        2,
+        "error: cannot print the output: no space left on device\n",
+    )
+
+
+def test_ctrl_c_exits_130_without_a_traceback(tmp_path: Path) -> None:
+    import signal
+    import time
+
+    process = subprocess.Popen(  # the full run: about 7 s of training
+        [sys.executable, str(DEMOS / "train_classifier.py"), "--out", str(tmp_path)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+    )
+    while _cpu_seconds(process.pid) < 1.5 and process.poll() is None:  # imports take ~0.5 s
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err
+    assert list(tmp_path.iterdir()) == []  # interrupted before writing: nothing half-written
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def test_a_failed_overwrite_keeps_the_old_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.syspath_prepend(str(DEMOS))
+    import _common
+
+    from microgradnet.errors import FileError
+
+    old = tmp_path / "moons.svg"
+    old.write_text("the previous run", encoding="utf-8")
+    out = _common.Outputs(tmp_path, ["moons.svg"], overwrite=True)
+
+    def disk_full(descriptor: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", disk_full)
+    with pytest.raises(FileError, match="no space left on device"):
+        out.write_text("moons.svg", "<svg>new</svg>")
+    assert old.read_text(encoding="utf-8") == "the previous run"
+    assert [p.name for p in tmp_path.iterdir()] == ["moons.svg"]  # no temporary file left
+
+
+def test_demos_write_files_only_through_outputs() -> None:
+    """Every file a demo writes goes through _common.Outputs (atomic, declared, never clobbering)."""
+    writes = re.compile(r"\bopen\(|\.write_(text|bytes)\(|shutil\.copy|\.mkdir\(|savefig")
+    for script in sorted(DEMOS.glob("*.py")):
+        if script.name == "_common.py":
+            continue
+        for number, line in enumerate(script.read_text(encoding="utf-8").splitlines(), start=1):
+            if writes.search(line):
+                assert re.search(r"\bout\.write_(text|bytes)\(|IMAGES\.mkdir", line), (
+                    f"{script.name}:{number} writes a file outside Outputs: {line.strip()}"
+                )

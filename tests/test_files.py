@@ -106,3 +106,64 @@ def test_write_atomic_refuses_bad_targets(tmp_path: Path, name: str, message: st
     target = name if name == "" else tmp_path / name
     with pytest.raises(FileError, match=message):
         write_atomic(target, b"x", overwrite=True)
+
+
+def test_read_text_checks_its_limit() -> None:
+    with pytest.raises(ValueError, match=r"^max_bytes: expected a whole number >= 0, got -1$"):
+        read_text("x", max_bytes=-1)
+    with pytest.raises(TypeError, match=r"^max_bytes: expected an int, got float$"):
+        read_text("x", max_bytes=1e6)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"^path: expected a str or os.PathLike, got NoneType$"):
+        read_text(None)  # type: ignore[arg-type]
+
+
+def test_read_text_refuses_a_fifo_swapped_in_after_the_first_look(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import stat
+
+    from microgradnet import files
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    monkeypatch.setattr(files, "_mode", lambda path, verb: stat.S_IFREG | 0o644)  # "a file"
+    with pytest.raises(FileError, match=r"not a regular file \(a FIFO\)"):  # and no hang
+        read_text(fifo)
+
+
+def test_a_long_unicode_name_gets_a_temporary_file_that_fits(tmp_path: Path) -> None:
+    target = tmp_path / ("图" * 80 + ".svg")  # 244 bytes: fits; the temporary name must too
+    write_atomic(target, b"<svg/>", overwrite=False)
+    assert target.read_bytes() == b"<svg/>" and len(list(tmp_path.iterdir())) == 1
+
+
+def test_overwriting_keeps_the_files_permissions(tmp_path: Path) -> None:
+    target = tmp_path / "g.svg"
+    target.write_bytes(b"old")
+    target.chmod(0o640)
+    write_atomic(target, b"new", overwrite=True)
+    assert (target.read_bytes(), target.stat().st_mode & 0o777) == (b"new", 0o640)
+
+
+def test_without_hard_links_the_copy_is_exclusive_and_never_left_half_done(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    def no_links(*args: object) -> None:
+        raise OSError(1, "Operation not permitted")  # e.g. FAT or some network file systems
+
+    monkeypatch.setattr(os, "link", no_links)
+    target = tmp_path / "g.svg"
+    write_atomic(target, b"first", overwrite=False)
+    assert target.read_bytes() == b"first"
+    with pytest.raises(FileError, match="already exists"):
+        write_atomic(target, b"second", overwrite=False)
+
+    def copy_fails(*args: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(shutil, "copyfileobj", copy_fails)
+    with pytest.raises(FileError, match="no space left on device"):
+        write_atomic(tmp_path / "h.svg", b"new", overwrite=False)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["g.svg"]

@@ -166,3 +166,103 @@ def test_gradcheck_default_tolerances_catch_a_factor_of_two() -> None:
     assert not gradcheck(
         lambda x: square_with_wrong_derivative(x, 4.0), [0.01], raise_exception=False
     )
+
+
+# ---- what the caller gives is checked, naming the argument ----------------------------------------
+
+
+def _square(x: Value) -> Value:
+    return x * x
+
+
+def _checks() -> list[tuple[str, object]]:
+    """Every checking function, called as f(options) with a correct function and input."""
+    p = Value(0.3, "w")
+    return [
+        ("numerical_gradient", lambda **o: numerical_gradient(_square, [0.7], **o)),
+        ("gradcheck", lambda **o: gradcheck(_square, [0.7], **o)),
+        ("gradgradcheck", lambda **o: gradgradcheck(_square, [0.7], **o)),
+        ("parameter_gradcheck", lambda **o: parameter_gradcheck(lambda: p * p, [p], **o)),
+    ]
+
+
+_BAD_OPTIONS = [
+    ("eps", 0.0, "eps: expected a finite number > 0, got 0.0"),
+    ("eps", -1e-6, "eps: expected a finite number > 0, got -1e-06"),
+    ("eps", float("nan"), "eps: expected a finite number > 0, got nan"),
+    ("eps", float("inf"), "eps: expected a finite number > 0, got inf"),
+    ("atol", -1.0, "atol: expected a finite number ≥ 0, got -1.0"),
+    ("rtol", float("nan"), "rtol: expected a finite number ≥ 0, got nan"),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "call", "option", "value", "message"),
+    [
+        (name, call, *bad)
+        for name, call in _checks()
+        for bad in _BAD_OPTIONS
+        if name != "numerical_gradient" or bad[0] == "eps"  # it takes no tolerances
+    ],
+)
+def test_a_bad_step_or_tolerance_is_a_value_error_naming_it(
+    name: str, call, option: str, value: float, message: str
+) -> None:
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        call(**{option: value})
+
+
+@pytest.mark.parametrize(("name", "call"), _checks())
+def test_a_step_of_the_wrong_type_is_a_type_error(name: str, call) -> None:
+    with pytest.raises(TypeError, match=r"^eps: expected a real number, got str \('1e-6'\)$"):
+        call(eps="1e-6")
+
+
+def test_a_function_returning_a_float_is_a_clear_type_error() -> None:
+    message = (
+        "f: expected a function returning a Value, got float (1.5); "
+        "compute the result from the Values it is given"
+    )
+    for check in (numerical_gradient, gradcheck, gradgradcheck):
+        with pytest.raises(TypeError, match=f"^{re.escape(message)}$"):
+            check(lambda x: 1.5, [0.7])
+
+
+@pytest.mark.parametrize(
+    ("inputs", "message"),
+    [
+        (0.7, "inputs: expected a sequence of real numbers, got float"),
+        ("0.7", "inputs: expected a sequence of real numbers, got str"),
+        (["0.7"], "inputs[0]: expected a real number, got str ('0.7')"),
+        ([0.7, True], "inputs[1]: expected a real number, got bool (True)"),
+        ([None], "inputs[0]: expected a real number, got NoneType (None)"),
+    ],
+)
+def test_inputs_that_are_not_real_numbers_are_a_type_error(inputs: object, message: str) -> None:
+    for check in (numerical_gradient, gradcheck, gradgradcheck):
+        with pytest.raises(TypeError, match=f"^{re.escape(message)}$"):
+            check(_square, inputs)  # type: ignore[arg-type]
+
+
+def test_parameter_gradcheck_refuses_non_values_and_restores_the_parameter() -> None:
+    with pytest.raises(TypeError, match=r"^parameters\[0\]: expected a Value, got float$"):
+        parameter_gradcheck(lambda: Value(1.0), [0.5])  # type: ignore[list-item]
+    p = Value(0.3, "w")
+    calls = []
+
+    def loss() -> Value:
+        calls.append(p.data)
+        return p * p if len(calls) == 1 else p.data  # type: ignore[return-value]
+
+    with pytest.raises(TypeError, match=r"^loss: expected a function returning a Value"):
+        parameter_gradcheck(loss, [p])
+    assert p.data == 0.3  # put back, not left nudged by +eps
+
+
+def test_an_int_beyond_float_range_is_inf_as_in_the_engine() -> None:
+    with pytest.raises(
+        GradcheckError, match=r"^gradient for input 0: analytical inf, numerical nan"
+    ):
+        gradcheck(_square, [10**400])  # x = inf: 2x = inf, and inf − inf is nan
+    with pytest.raises(ValueError, match=r"^eps: expected a finite number > 0, got inf$"):
+        numerical_gradient(_square, [0.7], eps=10**400)
