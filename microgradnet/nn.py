@@ -14,7 +14,7 @@ import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from microgradnet.engine import Number, Value, dot
+from microgradnet.engine import Number, Value, display_svg, dot
 from microgradnet.errors import ShapeError
 
 __all__ = ["ACTIVATIONS", "Neuron", "Layer", "MLP", "Trace"]
@@ -300,9 +300,4 @@ class MLP:
 
     def _repr_svg_(self) -> str | None:
         """Jupyter shows an MLP as its network diagram (the text repr if it cannot be drawn)."""
-        from microgradnet.render import RenderError, network_diagram, to_svg
-
-        try:
-            return to_svg(network_diagram(self))
-        except RenderError:
-            return None
+        return display_svg(self)

@@ -6,7 +6,7 @@ Overflow gives ±inf, 0/0 and undefined results give nan, a pole gives ±inf. No
 nan or inf first appeared, use :func:`microgradnet.detect_anomaly`.
 
 Every function takes and returns plain floats, so the engine, ``deltas`` and code produced by
-``compile`` compute bit-identical numbers.
+``codegen`` compute bit-identical numbers.
 """
 
 from __future__ import annotations

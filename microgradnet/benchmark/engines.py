@@ -1,5 +1,9 @@
 """microgradnet under benchmark: the graph engine as a user writes it, and its compiled mode.
 
+``Microgradnet(library)`` runs any copy of the package: this one, or (``--baseline DIR``) the
+package of another checkout, imported beside this one by ``load_baseline``, so a change can be
+timed against the code it replaces in the same run.
+
 A third variant, ``PausedCollector``, runs the graph engine with Python's cyclic garbage
 collector paused during each step (W1/W2) or each build and backward (W3/W4). That is safe only
 because microgradnet's graphs hold no reference cycles: reference counting frees every node
@@ -10,8 +14,14 @@ graphs are cycles, which only the collector frees.)
 
 from __future__ import annotations
 
+import importlib
+import sys
 from collections.abc import Callable, Sequence
-from typing import ParamSpec, TypeVar, cast
+from pathlib import Path
+from types import ModuleType
+from typing import Any, ParamSpec, TypeVar, cast
+
+import microgradnet
 
 from microgradnet.benchmark.base import (
     CHAIN_FACTOR,
@@ -22,25 +32,25 @@ from microgradnet.benchmark.base import (
     Stepper,
 )
 from microgradnet.benchmark.problems import W1Problem, W2Problem
-from microgradnet.compile import CompiledGraph, compile_graph
-from microgradnet.engine import Value, gc_paused, vsum
-from microgradnet.losses import half_squared_error, mean
+from microgradnet.codegen import CompiledGraph, compile_graph
+from microgradnet.engine import Value, gc_paused
 from microgradnet.nn import MLP
-from microgradnet.optim import SGD
 
-__all__ = ["Compiled", "Microgradnet", "PausedCollector"]
+__all__ = ["Compiled", "Microgradnet", "PausedCollector", "load_baseline"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
 
-def _mlp(problem: W1Problem | W2Problem) -> MLP:
+def _mlp(problem: W1Problem | W2Problem, lib: Any = microgradnet) -> MLP:
     net = problem.net
-    return MLP.from_weights(net.weights, net.biases, list(net.activations))
+    return cast(MLP, lib.MLP.from_weights(net.weights, net.biases, list(net.activations)))
 
 
-def _w1_loss(mlp: MLP, problem: W1Problem, x: list[Value] | tuple[float, float]) -> Value:
-    return half_squared_error(cast(Value, mlp(x)), problem.target)
+def _w1_loss(
+    mlp: MLP, problem: W1Problem, x: list[Value] | tuple[float, float], lib: Any = microgradnet
+) -> Value:
+    return cast(Value, lib.half_squared_error(mlp(x), problem.target))
 
 
 def _w2_loss(
@@ -48,17 +58,18 @@ def _w2_loss(
     problem: W2Problem,
     points: Sequence[Sequence[Value | float]],
     labels: Sequence[Value | float],
+    lib: Any = microgradnet,
 ) -> Value:
     """micrograd's demo loss: mean(relu(1 − yₙ·scoreₙ)) + α·Σθ²."""
     scores = [cast(Value, mlp(x)) for x in points]
-    data_loss = mean([(1.0 - y * s).relu() for y, s in zip(labels, scores)])
-    reg_loss = problem.alpha * vsum([p * p for p in mlp.parameters()])
-    return data_loss + reg_loss
+    data_loss = lib.mean([(1.0 - y * s).relu() for y, s in zip(labels, scores)])
+    reg_loss = problem.alpha * lib.vsum([p * p for p in mlp.parameters()])
+    return cast(Value, data_loss + reg_loss)
 
 
-def _stepper(mlp: MLP, lr: float, loss: Callable[[], Value]) -> Stepper:
+def _stepper(mlp: MLP, lr: float, loss: Callable[[], Value], lib: Any = microgradnet) -> Stepper:
     params = mlp.parameters()
-    optimizer = SGD(params, lr)
+    optimizer = lib.SGD(params, lr)
 
     def gradients() -> Result:
         out = loss()
@@ -74,18 +85,20 @@ def _stepper(mlp: MLP, lr: float, loss: Callable[[], Value]) -> Stepper:
     return Stepper(gradients, step)
 
 
-def _chain(n: int) -> tuple[Value, Value]:
-    x = Value(CHAIN_START)
+def _chain(n: int, lib: Any = microgradnet) -> tuple[Value, Value]:
+    x = lib.Value(CHAIN_START)
     y = x
     for _ in range(n):
         y = y * CHAIN_FACTOR + CHAIN_OFFSET
     return x, y
 
 
-def _dot(a: list[float], b: list[float]) -> tuple[list[Value], list[Value], Value]:
+def _dot(
+    a: list[float], b: list[float], lib: Any = microgradnet
+) -> tuple[list[Value], list[Value], Value]:
     """Σ aᵢbᵢ as the same chain of binary + that micrograd and PyTorch build (4N nodes)."""
-    va = [Value(v) for v in a]
-    vb = [Value(v) for v in b]
+    va = [lib.Value(v) for v in a]
+    vb = [lib.Value(v) for v in b]
     total = va[0] * vb[0]
     for ai, bi in zip(va[1:], vb[1:]):
         total = total + ai * bi
@@ -93,18 +106,24 @@ def _dot(a: list[float], b: list[float]) -> tuple[list[Value], list[Value], Valu
 
 
 class Microgradnet:
-    """The graph engine: MLP, losses and SGD exactly as a user writes them."""
+    """The graph engine: MLP, losses and SGD exactly as a user writes them (from ``library``)."""
 
-    name = "microgradnet"
+    def __init__(self, library: ModuleType = microgradnet, name: str = "microgradnet") -> None:
+        self.lib, self.name = library, name
 
     def w1(self, problem: W1Problem) -> Stepper:
-        mlp = _mlp(problem)
-        return _stepper(mlp, problem.lr, lambda: _w1_loss(mlp, problem, problem.x))
+        lib = self.lib
+        mlp = _mlp(problem, lib)
+        return _stepper(mlp, problem.lr, lambda: _w1_loss(mlp, problem, problem.x, lib), lib)
 
     def w2(self, problem: W2Problem) -> Stepper:
-        mlp = _mlp(problem)
+        lib = self.lib
+        mlp = _mlp(problem, lib)
         return _stepper(
-            mlp, problem.lr, lambda: _w2_loss(mlp, problem, problem.points, problem.labels)
+            mlp,
+            problem.lr,
+            lambda: _w2_loss(mlp, problem, problem.points, problem.labels, lib),
+            lib,
         )
 
     def w3(self, n: int) -> Phases:
@@ -115,7 +134,7 @@ class Microgradnet:
             x, y = cast(tuple[Value, Value], handle)
             return Result(y.data, [x.grad])
 
-        return Phases(lambda: _chain(n), backward, result)
+        return Phases(lambda: _chain(n, self.lib), backward, result)
 
     def w4(self, a: list[float], b: list[float]) -> Phases:
         def backward(handle: object) -> None:
@@ -125,7 +144,37 @@ class Microgradnet:
             va, vb, total = cast(tuple[list[Value], list[Value], Value], handle)
             return Result(total.data, [v.grad for v in va + vb])
 
-        return Phases(lambda: _dot(a, b), backward, result)
+        return Phases(lambda: _dot(a, b, self.lib), backward, result)
+
+
+def load_baseline(folder: str) -> Microgradnet | str:
+    """The graph engine of the package in ``folder`` (another checkout), or why it cannot load.
+
+    Its modules are imported under their own names while this package's are set aside, then
+    both sets are put back: each copy's functions keep the module objects they were made with.
+    """
+    if not (Path(folder) / "microgradnet" / "__init__.py").is_file():
+        return f"no microgradnet package in {folder}"
+    ours = _take_modules()
+    sys.path.insert(0, str(Path(folder).resolve()))
+    try:
+        library = importlib.import_module("microgradnet")
+    finally:
+        sys.path.pop(0)
+        _take_modules()
+        sys.modules.update(ours)
+    return Microgradnet(library, "baseline")
+
+
+def _take_modules() -> dict[str, ModuleType]:
+    """Remove and return every loaded ``microgradnet`` module except the benchmark itself."""
+    names = [
+        n
+        for n in sys.modules
+        if (n == "microgradnet" or n.startswith("microgradnet."))
+        and not n.startswith("microgradnet.benchmark")
+    ]
+    return {n: sys.modules.pop(n) for n in names}
 
 
 def _paused(function: Callable[P, R]) -> Callable[P, R]:

@@ -15,8 +15,8 @@ The source is executed once into a function of new inputs and parameters that re
 output value and the gradient of every parameter. It runs on plain floats, so it is several
 times faster than building a graph. Branches (relu) are re-evaluated on every call.
 
-Exactness: every op is evaluated with the same expression (the same ``microgradnet.numerics``
-functions) as the engine, and gradients are accumulated in the engine's order (reverse
+Exactness: every op is evaluated with the same expression as the engine — both come from the
+code templates of the engine's op table ``OPS`` — and gradients are accumulated in the engine's order (reverse
 topological order, operands in order), so results are bit-for-bit those of ``backward()``.
 The one difference: a gradient the engine computes as ``0.0 + (-0.0)`` is written here as
 ``-0.0`` (the first contribution is assigned, not added to zero); the two compare equal.
@@ -30,61 +30,15 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from microgradnet import numerics
-from microgradnet.engine import Value
+from microgradnet.engine import RUNTIME, Value, op_of
 from microgradnet.graph import topological_order
 
 __all__ = ["CompiledGraph", "compile_graph"]
 
 CompiledFunction = Callable[[Sequence[float], Sequence[float]], tuple[float, list[float]]]
 
-#: Names the generated code calls; labels never shadow them.
-_RUNTIME: dict[str, object] = {
-    "div": numerics.div,
-    "power": numerics.power,
-    "pow_grad_base": numerics.pow_grad_base,
-    "pow_grad_exponent": numerics.pow_grad_exponent,
-    "exp": numerics.exp,
-    "log": numerics.log,
-    "tanh": numerics.tanh,
-    "sigmoid": numerics.sigmoid,
-    "softplus": numerics.softplus,
-    "inf": math.inf,
-    "nan": math.nan,
-}
-
-# Forward expression and local derivatives of each op, as the engine computes them.
-# {0}, {1} are the operands, {out} the op's result. A local derivative is written so that
-# appending " * upstream" multiplies the whole of it (left to right, as the engine does).
-_FORWARD: dict[str, str] = {
-    "-": "{0} - {1}",
-    "*": "{0} * {1}",
-    "/": "div({0}, {1})",
-    "neg": "-{0}",
-    "**": "power({0}, {1})",
-    "exp": "exp({0})",
-    "log": "log({0})",
-    "tanh": "tanh({0})",
-    "sigmoid": "sigmoid({0})",
-    "relu": "0.0 if {0} <= 0.0 else {0}",
-    "softplus": "softplus({0})",
-}
-_LOCAL: dict[str, tuple[str, ...]] = {
-    "-": ("1.0", "-1.0"),
-    "*": ("{1}", "{0}"),
-    "/": ("div(1.0, {1})", "div(-{out}, {1})"),
-    "neg": ("-1.0",),
-    "**": (
-        "pow_grad_base({0}, {1})",
-        "pow_grad_exponent({0}, {1}, {out})",
-    ),
-    "exp": ("{out}",),
-    "log": ("div(1.0, {0})",),
-    "tanh": ("(1.0 - {out} * {out})",),
-    "sigmoid": ("{out} * (1.0 - {out})",),
-    "relu": ("(1.0 if {0} > 0.0 else 0.0)",),
-    "softplus": ("sigmoid({0})",),
-}
+#: Names the generated code calls (the engine's float functions); labels never shadow them.
+_RUNTIME: dict[str, object] = {**RUNTIME, "inf": math.inf, "nan": math.nan}
 _LABEL_SHAPE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\[[0-9]+(,\s*[0-9]+)*\])?")
 
 
@@ -177,34 +131,35 @@ def _checked_order(output: Value, inputs: Sequence[Value], params: Sequence[Valu
             seen[leaf] = where
     order = topological_order(output)
     for node in order:
-        if node.parents and not _known(node.op):
+        if node.parents and not _known(node):
             raise ValueError(
                 f"compile_graph: op {node.op!r} (label {node.label!r}) is not supported"
             )
     return order
 
 
-def _known(op: str) -> bool:
-    """An op with a template: the table's, "+", or "**k" with a number k."""
-    if op in _FORWARD or op == "+":
-        return True
-    if not op.startswith("**"):
-        return False
+def _known(node: Value) -> bool:
+    """An op of the engine's table (every op but a hand-made one such as a test's "cube")."""
     try:
-        float(op[2:])  # inf and nan included: the source names them
-    except ValueError:
+        op_of(node)
+    except KeyError:
         return False
     return True
 
 
-def _op_templates(op: str) -> tuple[str, tuple[str, ...]]:
-    """(forward, local derivatives) templates; "**k" carries its constant exponent in the name."""
-    if op in _FORWARD:
-        return _FORWARD[op], _LOCAL[op]
-    k = float(op[2:])  # "**2" or "**0.5": the engine writes k so that float() gives it back
-    # numerics.pow_grad_base(a, k), written out since k is known: it reads as k·a^(k-1)
-    local = "0.0" if k == 0.0 else f"{_literal(k)} * power({{0}}, {_literal(k - 1.0)})"
-    return f"power({{0}}, {_literal(k)})", (local,)
+def _constant(node: Value) -> str:
+    """The op's constant (k of a ** k) as source text; "" for ops without one."""
+    return "" if node.const is None else _literal(node.const)
+
+
+def _factor(expression: str) -> str:
+    """``expression`` as the left factor of a product: parenthesised unless it binds tighter."""
+    depth, loose = 0, False
+    for i, char in enumerate(expression):
+        depth += (char == "(") - (char == ")")
+        if depth == 0 and (expression.startswith((" + ", " - ", " if "), i)):
+            loose = True
+    return f"({expression})" if loose else expression
 
 
 def _literal(x: float) -> str:
@@ -289,10 +244,7 @@ class _Writer:
 
     def _forward_line(self, node: Value) -> str:
         operands = [self.ref[p] for p in node.parents]
-        if node.op == "+":
-            expression = " + ".join(operands)
-        else:
-            expression = _op_templates(node.op)[0].format(*operands)
+        expression = op_of(node).forward_code(operands, _constant(node))
         line = f"    {self.ref[node]} = {expression}"
         if self.comments and node.op not in ("+", "-", "*", "neg"):
             locals_ = ", ".join(
@@ -302,17 +254,18 @@ class _Writer:
         return line
 
     def _local(self, node: Value, position: int) -> str:
-        templates = _op_templates(node.op)[1]
-        return templates[position].format(*(self.ref[p] for p in node.parents), out=self.ref[node])
+        operands = [self.ref[p] for p in node.parents]
+        return op_of(node).local_code(position, operands, self.ref[node], _constant(node))
 
     def _contribution(self, node: Value, position: int) -> str:
         """local derivative · upstream gradient, as the engine multiplies them."""
         upstream = self.grad[node]
-        if node.op == "+" or (node.op == "-" and position == 0):
+        local = self._local(node, position)
+        if local == "1.0":
             return upstream  # 1.0 · g is exactly g
-        if node.op == "neg" or node.op == "-":
+        if local == "-1.0":
             return f"-{upstream}"  # -1.0 · g is exactly -g
-        return f"{self._local(node, position)} * {upstream}"
+        return f"{_factor(local)} * {upstream}"
 
     def _backward_lines(self) -> list[str]:
         root = self.order[-1]
