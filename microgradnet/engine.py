@@ -41,6 +41,8 @@ from typing import TYPE_CHECKING, Union
 from microgradnet.errors import AnomalyError, ShapeError
 from microgradnet.graph import topological_order
 from microgradnet.numerics import (
+    bce_rest,
+    bce_slope,
     div,
     exp,
     log,
@@ -64,6 +66,7 @@ __all__ = [
     "gc_paused",
     "local_derivatives",
     "op_of",
+    "apply",
     "set_display_hook",
 ]
 
@@ -77,8 +80,11 @@ _NO_GRADS: tuple[float, ...] = ()
 #: The names generated code may call: the IEEE float functions of ``numerics``.
 RUNTIME: dict[str, object] = {
     f.__name__: f
-    for f in (div, exp, log, power, pow_grad_base, pow_grad_exponent, sigmoid, softplus, tanh)
-}
+    for f in (
+        div, exp, log, power, pow_grad_base, pow_grad_exponent, sigmoid, softplus, tanh,
+        bce_slope, bce_rest,
+    )
+}  # fmt: skip
 
 
 # ---- the op table ---------------------------------------------------------------------------
@@ -99,11 +105,13 @@ class Op:
     forward: str
     local: tuple[str, ...]
     symbolic: Symbolic
+    has_const: bool = field(init=False)
     evaluate: Callable[..., float] = field(init=False, repr=False, compare=False)
     derivatives: Callable[..., tuple[float, ...]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        args = "a, k" if "{k}" in self.forward else ", ".join(_OPERANDS[: self.arity or 2])
+        object.__setattr__(self, "has_const", "{k}" in self.forward)
+        args = ", ".join(_OPERANDS[: self.arity or 2]) + (", k" if self.has_const else "")
         out = self.forward_code(_OPERANDS[: self.arity or 2], "k")
         n = len(self.local) if self.arity else 2
         locals_ = ", ".join(self.local_code(i, _OPERANDS, "out", "k") for i in range(n))
@@ -147,6 +155,13 @@ def _pow_k_rule(out: Value, a: Value) -> tuple[Operand, ...]:
     return (k * a ** (k - 1.0),)
 
 
+def _bce_rule(out: Value, a: Value, b: Value) -> tuple[Operand, ...]:
+    t = out.const
+    assert t is not None  # noqa: S101 - every "bce" node carries its target
+    slope = (a - t) / (a * (1.0 - a))  # ∂L/∂a
+    return (slope, (a - t) - slope * (a * (1.0 - a)))  # the rest is 0 as a function of b
+
+
 # fmt: off
 #: Every primitive: name, arity, result, ∂result/∂operand_i (floats, as code), the same as Values.
 OPS: dict[str, Op] = {op.name: op for op in [
@@ -164,16 +179,18 @@ OPS: dict[str, Op] = {op.name: op for op in [
     Op("sigmoid",    1,   "sigmoid({0})",      ("{out} * (1.0 - {out})",),                lambda out, a: (out * (1.0 - out),)),  # noqa: E501
     Op("relu",       1,   "0.0 if {0} <= 0.0 else {0}", ("1.0 if {0} > 0.0 else 0.0",),   lambda out, a: (1.0 if a.data > 0.0 else 0.0,)),  # noqa: E501
     Op("softplus",   1,   "softplus({0})",     ("sigmoid({0})",),                         lambda out, a: (a.sigmoid(),)),
+    # binary cross-entropy of a = σ(b) against the target k, evaluated from the logit b (stable)
+    Op("bce",        2,   "softplus({1}) - {k} * {1}", ("bce_slope({0}, {k})", "bce_rest({0}, {k})"), _bce_rule),  # noqa: E501
 ]}
 # fmt: on
 #: The Value method of each op (``a ** k`` and ``a ** b`` share ``__pow__``).
 _METHODS = {"+": "__add__", "-": "__sub__", "*": "__mul__", "/": "__truediv__", "neg": "__neg__"}
-_POW_K = OPS["**k"]
 
 
 def op_of(node: Value) -> Op:
     """The table row of the op that made ``node`` (KeyError for a leaf or an unknown op)."""
-    return _POW_K if node.const is not None else OPS[node.op]
+    op = node.op
+    return OPS[op.row] if type(op) is OpName else OPS[op]
 
 
 def local_derivatives(node: Value) -> tuple[Operand, ...]:
@@ -235,7 +252,7 @@ class Value:
     def const(self) -> float | None:
         """The op's constant argument: k of ``a ** k`` (carried by its op name), else None."""
         op = self.op
-        return op.k if type(op) is PowName else None
+        return op.const if type(op) is OpName else None
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
@@ -268,8 +285,8 @@ class Value:
     def __pow__(self, other: Operand) -> Value:
         """a ** k (k a number, op "**k"), or a ** b (b a Value, op "**"); see ``OPS``."""
         if isinstance(other, Value):
-            return _pow_value(self, other)
-        return _pow_k(self, _check_number(other, "** exponent"))
+            return _apply_pow(self, other)
+        return _apply_powk(self, _check_number(other, "** exponent"))
 
     # ---- compositions -------------------------------------------------------------------
     def __radd__(self, other: Operand) -> Value:
@@ -285,7 +302,7 @@ class Value:
         return _lift(other, "/") / self
 
     def __rpow__(self, other: Operand) -> Value:
-        return _pow_value(_lift(other, "**"), self)
+        return _apply_pow(_lift(other, "**"), self)
 
     def __pos__(self) -> Value:
         return self
@@ -335,79 +352,107 @@ _get_grad = attrgetter("grad")
 
 
 # ---- the Value methods, generated from the table -----------------------------------------------
-_BINARY = '''
-def {function}(self, other):
+_SOURCE = '''
+def {function}({params}):
     """{doc}"""
+{prologue}    out = {forward}
+    return _record(out, ({parents}), ({locals},), {name})
+'''
+_BINARY_PROLOGUE = """\
     if type(other) is not Value:
         other = _lift(other, "{name}")
     a = self.data
     b = other.data
-    out = {forward}
-    return _record(out, (self, other), ({locals},), "{name}")
-'''
-_UNARY = '''
-def {function}(self{k_arg}):
-    """{doc}"""
-    a = self.data
-    out = {forward}
-    return _record(out, (self,), ({locals},), {name})
-'''
+"""
 
 
-def _method_source(op: Op, function: str) -> str:
-    """The Value method of ``op``: the float rule and local derivatives are the table's code."""
+def _source(op: Op, function: str) -> str:
+    """The function applying ``op``: its float rule and local derivatives are the table's code."""
     n = op.arity or 2
+    constant = op.has_const
     locals_ = ", ".join(op.local_code(i, _OPERANDS, "out") for i in range(n))
     doc = f"{op.forward_code(_OPERANDS[:n])};  " + ",  ".join(
         f"∂/∂{_OPERANDS[i]} = {op.local_code(i, _OPERANDS, 'out')}" for i in range(n)
     )
-    if n == 2:
-        return _BINARY.format(
-            function=function, doc=doc, name=op.name, forward=op.forward_code(_OPERANDS), locals=locals_
-        )
-    constant = op is _POW_K
-    return _UNARY.format(
+    return _SOURCE.format(
         function=function,
+        params=("self, other" if n == 2 else "self") + (", k" if constant else ""),
         doc=doc,
-        k_arg=", k" if constant else "",
-        forward=op.forward_code(_OPERANDS[:1]),
+        prologue=_BINARY_PROLOGUE.format(name=op.name) if n == 2 else "    a = self.data\n",
+        forward=op.forward_code(_OPERANDS[:n]),
+        parents="self, other" if n == 2 else "self,",
         locals=locals_,
-        name="_pow_name(k)" if constant else f'"{op.name}"',
+        name=f'_op_name("{op.name}", k)' if constant else f'"{op.name}"',
     )
 
 
-def _generate_methods() -> None:
+#: Table op -> the generated function applying it (``apply`` and the Value methods call these).
+_APPLY: dict[str, Callable[..., Value]] = {}
+
+
+def _generate() -> None:
     for op in OPS.values():
         method = _METHODS.get(op.name, op.name)
-        function = {"**": "_pow_value", "**k": "_pow_k"}.get(op.name, f"_{method.strip('_')}")
-        exec(_method_source(op, function), globals())  # noqa: S102 - our own templates
-        if op.name not in ("**", "**k"):
-            setattr(Value, method, globals()[function])
+        function = f"_apply_{method.strip('_').replace('**', 'pow')}"
+        exec(_source(op, function), globals())  # noqa: S102 - our own templates
+        _APPLY[op.name] = globals()[function]
+        if op.name not in _NOT_METHODS:
+            setattr(Value, method, _APPLY[op.name])
 
 
-class PowName(str):
-    """The op name of ``a ** k`` ("**2", "**0.5"), holding k itself as ``.k``: nothing parses it.
+_NOT_METHODS = {"**", "**k", "bce"}  # reached through __pow__ and losses.binary_cross_entropy
 
-    Kept in the node's ``op`` (read it as ``node.const``), so a node needs no extra slot.
+
+def apply(op: str, *operands: Operand, const: float | None = None) -> Value:
+    """Apply the table op named ``op`` to Values (``const``: its constant, e.g. k of "**k").
+
+    ``apply("*", a, b)`` is ``a * b``; tests use it to run every row of ``OPS`` the same way.
+
+    Raises:
+        KeyError: no op of that name.  TypeError: wrong number of operands or a missing constant.
+    """
+    row = OPS[op]
+    if len(operands) != (row.arity or 2) or (const is None) == row.has_const:
+        raise TypeError(
+            f"apply: {op!r} takes {row.arity or 2} operands"
+            + (" and const=" if row.has_const else " and no const")
+            + f", got {len(operands)} operands and const={const!r}"
+        )
+    first = _lift(operands[0], op)
+    extra = () if const is None else (_check_number(const, f"{op} const"),)
+    return _APPLY[op](first, *operands[1:], *extra)
+
+
+class OpName(str):
+    """An op name carrying the op's constant (``a ** 2``: text "**2", ``row`` "**k", ``const`` 2.0).
+
+    Stored in the node's ``op`` and read as ``node.const``: nothing parses the text, and a node
+    needs no extra slot. One object per (op, constant) in use, cached.
     """
 
-    k: float
+    row: str
+    const: float
 
 
-def _pow_name(k: float) -> PowName:
-    name = _POW_NAMES.get(k)
-    if name is None or math.copysign(1.0, k) != math.copysign(1.0, name.k):  # 0.0 vs -0.0
-        text = f"**{int(k)}" if k.is_integer() and abs(k) < 1e15 else f"**{k!r}"
-        name = PowName(text)
-        name.k = k
-        if len(_POW_NAMES) < 64:  # the usual exponents; any other gets a fresh name
-            _POW_NAMES[k] = name
+def _op_name(row: str, k: float) -> OpName:
+    name = _OP_NAMES.get((row, k))
+    if name is None or math.copysign(1.0, k) != math.copysign(1.0, name.const):  # 0.0 vs -0.0
+        if row == "**k":
+            text = f"**{int(k)}" if k.is_integer() and abs(k) < 1e15 else f"**{k!r}"
+        else:
+            text = row
+        name = OpName(text)
+        name.row, name.const = row, k
+        if len(_OP_NAMES) < 256:  # the usual constants; any other gets a fresh name
+            _OP_NAMES[row, k] = name
     return name
 
 
-_POW_NAMES: dict[float, PowName] = {}
-_pow_value: Callable[[Value, Value], Value]
-_pow_k: Callable[[Value, float], Value]
+_OP_NAMES: dict[tuple[str, float], OpName] = {}
+
+
+def _apply_pow(a: Value, b: Value) -> Value: ...  # replaced by _generate()
+def _apply_powk(a: Value, k: float) -> Value: ...  # replaced by _generate()
 
 
 def _propagate(order: list[Value]) -> None:
@@ -694,4 +739,4 @@ def display_svg(obj: object) -> str | None:
     return _display_hook(obj)
 
 
-_generate_methods()
+_generate()

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from numbers import Real
 
-from microgradnet.engine import Number, Value, vsum
+from microgradnet.engine import Number, Value, apply, vsum
 from microgradnet.errors import ShapeError
 
 __all__ = [
@@ -21,11 +22,32 @@ Targets = Number | Sequence[Number]
 
 
 def _pairs(y: Outputs, t: Targets) -> list[tuple[Value, float]]:
-    ys = [y] if isinstance(y, Value) else list(y)
-    ts = [t] if isinstance(t, (int, float)) else list(t)
+    """(output, target) pairs, after checking types and lengths (a str is never a sequence here)."""
+    ys = [y] if isinstance(y, Value) else _sequence(y, "output")
+    ts = [t] if isinstance(t, Real) else _sequence(t, "target")
     if len(ys) != len(ts):
         raise ShapeError(f"target: expected {len(ys)} values (one per output), got {len(ts)}")
-    return [(yk, float(tk)) for yk, tk in zip(ys, ts)]
+    for k, yk in enumerate(ys):
+        if not isinstance(yk, Value):
+            raise TypeError(
+                f"output[{k}]: expected a Value, got {type(yk).__name__}: {yk!r}"[:200]
+            )
+    return [(yk, _target(tk, k)) for k, (yk, tk) in enumerate(zip(ys, ts))]
+
+
+def _sequence(items: object, what: str) -> list[object]:
+    if isinstance(items, (str, bytes)) or not isinstance(items, Sequence):
+        raise TypeError(
+            f"{what}: expected a number or a sequence of numbers"
+            f"{' (Values)' if what == 'output' else ''}, got {type(items).__name__}: {items!r}"[:200]
+        )
+    return list(items)
+
+
+def _target(tk: object, k: int) -> float:
+    if isinstance(tk, bool) or not isinstance(tk, Real):
+        raise TypeError(f"target[{k}]: expected a real number, got {type(tk).__name__}: {tk!r}"[:200])
+    return float(tk)
 
 
 def _total(terms: list[Value]) -> Value:
@@ -41,17 +63,22 @@ def half_squared_error(y: Outputs, t: Targets) -> Value:
 def binary_cross_entropy(y: Outputs, t: Targets) -> Value:
     """L = −Σₖ [tₖ ln yₖ + (1 − tₖ) ln(1 − yₖ)], computed stably.
 
-    When ``yₖ`` is a sigmoid node ``σ(z)`` (an MLP's sigmoid output) the loss is computed from its
-    logit as ``softplus(z) − t·z``, which never takes the log of 0 and gives ∂L/∂z = y − t exactly
-    as in the textbook. Otherwise (including inside ``no_grad()``, where results keep no graph)
-    the probabilities are used directly, and ln 0 gives inf by the IEEE policy; pass logits to
+    When ``yₖ`` is a sigmoid node ``σ(z)`` (an MLP's sigmoid output) each term is one "bce" node
+    (see ``engine.OPS``) with operands ``yₖ`` and ``z``: its value is computed from the logit as
+    ``softplus(z) − t·z``, which never takes the log of 0; after ``backward()`` ``yₖ.grad`` is
+    ∂L/∂y = (y − t)/(y(1 − y)) and ``z.grad`` is y − t, as in the textbook, even where σ
+    saturates. Otherwise (including inside ``no_grad()``, where results keep no graph) the
+    probabilities are used directly, and ln 0 gives inf by the IEEE policy; pass logits to
     ``binary_cross_entropy_with_logits`` for a loss that is stable there too.
+
+    Raises:
+        TypeError: an output is not a Value, or a target is not a real number (a string too).
+        ShapeError: not one target per output.
     """
     terms = []
     for yk, tk in _pairs(y, t):
         if yk.op == "sigmoid":
-            z = yk.parents[0]
-            terms.append(z.softplus() - tk * z)
+            terms.append(apply("bce", yk, yk.parents[0], const=tk))
         else:
             terms.append(-(tk * yk.log() + (1.0 - tk) * (1.0 - yk).log()))
     return _total(terms)
