@@ -80,7 +80,7 @@ _NO_GRADS: tuple[float, ...] = ()
 #: The names generated code may call: the IEEE float functions of ``numerics``.
 RUNTIME: dict[str, object] = {
     f.__name__: f
-    for f in (
+    for f in (  # (math.tanh's __name__ is "tanh" too)
         div, exp, log, power, pow_grad_base, pow_grad_exponent, sigmoid, softplus, tanh,
         bce_slope, bce_rest,
     )
@@ -132,7 +132,7 @@ class Op:
         return template.format(*operands, out=out, k=k)
 
 
-_OPERANDS = ("a", "b")
+_OPERANDS = ("a", "b", "c")
 
 
 def _function(source: str) -> Callable[..., object]:
@@ -155,11 +155,9 @@ def _pow_k_rule(out: Value, a: Value) -> tuple[Operand, ...]:
     return (k * a ** (k - 1.0),)
 
 
-def _bce_rule(out: Value, a: Value, b: Value) -> tuple[Operand, ...]:
-    t = out.const
-    assert t is not None  # noqa: S101 - every "bce" node carries its target
-    slope = (a - t) / (a * (1.0 - a))  # ∂L/∂a
-    return (slope, (a - t) - slope * (a * (1.0 - a)))  # the rest is 0 as a function of b
+def _bce_rule(out: Value, a: Value, b: Value, c: Value) -> tuple[Operand, ...]:
+    slope = (a - c) / (a * (1.0 - a))  # ∂L/∂a
+    return (slope, (a - c) - slope * (a * (1.0 - a)), -b)  # the middle one is 0 as a function of b
 
 
 # fmt: off
@@ -179,8 +177,8 @@ OPS: dict[str, Op] = {op.name: op for op in [
     Op("sigmoid",    1,   "sigmoid({0})",      ("{out} * (1.0 - {out})",),                lambda out, a: (out * (1.0 - out),)),  # noqa: E501
     Op("relu",       1,   "0.0 if {0} <= 0.0 else {0}", ("1.0 if {0} > 0.0 else 0.0",),   lambda out, a: (1.0 if a.data > 0.0 else 0.0,)),  # noqa: E501
     Op("softplus",   1,   "softplus({0})",     ("sigmoid({0})",),                         lambda out, a: (a.sigmoid(),)),
-    # binary cross-entropy of a = σ(b) against the target k, evaluated from the logit b (stable)
-    Op("bce",        2,   "softplus({1}) - {k} * {1}", ("bce_slope({0}, {k})", "bce_rest({0}, {k})"), _bce_rule),  # noqa: E501
+    # binary cross-entropy of a = σ(b) against the target c, evaluated from the logit b (stable)
+    Op("bce",        3,   "softplus({1}) - {2} * {1}", ("bce_slope({0}, {2})", "bce_rest({0}, {2})", "-{1}"), _bce_rule),  # noqa: E501
 ]}
 # fmt: on
 #: The Value method of each op (``a ** k`` and ``a ** b`` share ``__pow__``).
@@ -356,33 +354,33 @@ _SOURCE = '''
 def {function}({params}):
     """{doc}"""
 {prologue}    out = {forward}
-    return _record(out, ({parents}), ({locals},), {name})
+    return _record(out, ({parents},), ({locals},), {name})
 '''
-_BINARY_PROLOGUE = """\
-    if type(other) is not Value:
-        other = _lift(other, "{name}")
-    a = self.data
-    b = other.data
+_LIFT = """\
+    if type({x}) is not Value:
+        {x} = _lift({x}, "{name}")
 """
 
 
 def _source(op: Op, function: str) -> str:
     """The function applying ``op``: its float rule and local derivatives are the table's code."""
     n = op.arity or 2
-    constant = op.has_const
+    xs = [f"x{i}" for i in range(n)]
     locals_ = ", ".join(op.local_code(i, _OPERANDS, "out") for i in range(n))
     doc = f"{op.forward_code(_OPERANDS[:n])};  " + ",  ".join(
         f"∂/∂{_OPERANDS[i]} = {op.local_code(i, _OPERANDS, 'out')}" for i in range(n)
     )
+    prologue = "".join(_LIFT.format(x=x, name=op.name) for x in xs[1:])
+    prologue += "".join(f"    {_OPERANDS[i]} = {x}.data\n" for i, x in enumerate(xs))
     return _SOURCE.format(
         function=function,
-        params=("self, other" if n == 2 else "self") + (", k" if constant else ""),
+        params=", ".join(xs) + (", k" if op.has_const else ""),
         doc=doc,
-        prologue=_BINARY_PROLOGUE.format(name=op.name) if n == 2 else "    a = self.data\n",
+        prologue=prologue,
         forward=op.forward_code(_OPERANDS[:n]),
-        parents="self, other" if n == 2 else "self,",
+        parents=", ".join(xs),
         locals=locals_,
-        name=f'_op_name("{op.name}", k)' if constant else f'"{op.name}"',
+        name=f'_op_name("{op.name}", k)' if op.has_const else f'"{op.name}"',
     )
 
 

@@ -18,13 +18,13 @@ __all__ = [
 ]
 
 Outputs = Value | Sequence[Value]
-Targets = Number | Sequence[Number]
+Targets = Number | Value | Sequence[Number | Value]
 
 
-def _pairs(y: Outputs, t: Targets) -> list[tuple[Value, float]]:
+def _pairs(y: Outputs, t: Targets) -> list[tuple[Value, Value | float]]:
     """(output, target) pairs, after checking types and lengths (a str is never a sequence here)."""
     ys = [y] if isinstance(y, Value) else _sequence(y, "output")
-    ts = [t] if isinstance(t, Real) else _sequence(t, "target")
+    ts = [t] if isinstance(t, (Real, Value)) else _sequence(t, "target")
     if len(ys) != len(ts):
         raise ShapeError(f"target: expected {len(ys)} values (one per output), got {len(ts)}")
     for k, yk in enumerate(ys):
@@ -44,9 +44,14 @@ def _sequence(items: object, what: str) -> list[object]:
     return list(items)
 
 
-def _target(tk: object, k: int) -> float:
+def _target(tk: object, k: int) -> Value | float:
+    """A target: a number, or a Value (a leaf a compiled step feeds new targets through)."""
+    if isinstance(tk, Value):
+        return tk
     if isinstance(tk, bool) or not isinstance(tk, Real):
-        raise TypeError(f"target[{k}]: expected a real number, got {type(tk).__name__}: {tk!r}"[:200])
+        raise TypeError(
+            f"target[{k}]: expected a real number, got {type(tk).__name__}: {tk!r}"[:200]
+        )
     return float(tk)
 
 
@@ -64,7 +69,7 @@ def binary_cross_entropy(y: Outputs, t: Targets) -> Value:
     """L = −Σₖ [tₖ ln yₖ + (1 − tₖ) ln(1 − yₖ)], computed stably.
 
     When ``yₖ`` is a sigmoid node ``σ(z)`` (an MLP's sigmoid output) each term is one "bce" node
-    (see ``engine.OPS``) with operands ``yₖ`` and ``z``: its value is computed from the logit as
+    (see ``engine.OPS``) with operands ``yₖ``, ``z`` and ``tₖ``: its value is computed from the logit as
     ``softplus(z) − t·z``, which never takes the log of 0; after ``backward()`` ``yₖ.grad`` is
     ∂L/∂y = (y − t)/(y(1 − y)) and ``z.grad`` is y − t, as in the textbook, even where σ
     saturates. Otherwise (including inside ``no_grad()``, where results keep no graph) the
@@ -78,7 +83,7 @@ def binary_cross_entropy(y: Outputs, t: Targets) -> Value:
     terms = []
     for yk, tk in _pairs(y, t):
         if yk.op == "sigmoid":
-            terms.append(apply("bce", yk, yk.parents[0], const=tk))
+            terms.append(apply("bce", yk, yk.parents[0], tk))
         else:
             terms.append(-(tk * yk.log() + (1.0 - tk) * (1.0 - yk).log()))
     return _total(terms)

@@ -14,6 +14,7 @@ import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from microgradnet.compiled import CompiledStep, LossFunction
 from microgradnet.engine import Number, Value, display_svg, dot
 from microgradnet.errors import ShapeError
 
@@ -270,6 +271,15 @@ class MLP:
 
     def parameters(self) -> list[Value]:
         return [p for layer in self.layers for p in layer.parameters()]
+
+    def compiled_step(self, loss: LossFunction) -> CompiledStep:
+        """One training step (forward, ``loss(ys, ts)``, backward) compiled to straight-line Python.
+
+        See ``microgradnet.compiled``: ``step(xs, ts)`` adds the gradients to every parameter's
+        ``.grad``, bit-identical to ``loss([mlp(x) for x in xs], ts).backward()``, and runs on
+        the graph engine whenever the batch's structure differs from the traced one.
+        """
+        return CompiledStep(self, loss)
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         return [(p.label, p) for p in self.parameters()]
