@@ -7,6 +7,7 @@ worked examples, a derivation checker and graph pictures.
 
 from __future__ import annotations
 
+from microgradnet import display as _display  # noqa: F401  (notebook pictures of Value and MLP)
 from microgradnet.engine import (
     Value,
     detect_anomaly,
@@ -16,7 +17,6 @@ from microgradnet.engine import (
     no_grad,
     vsum,
 )
-from microgradnet import display as _display  # noqa: F401  (notebook pictures of Value and MLP)
 from microgradnet.errors import AnomalyError, GradcheckError, ShapeError
 from microgradnet.functional import grad, gradients, hessian, hessian_at, hvp
 from microgradnet.gradcheck import gradcheck, gradgradcheck, numerical_gradient

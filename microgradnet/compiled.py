@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Union
+from typing import TYPE_CHECKING, Union, cast
 
 from microgradnet.codegen import CompiledGraph, compile_graph
 from microgradnet.engine import Number, Value
@@ -76,7 +76,7 @@ class CompiledStep:
         shape = _shape(xs, ts)
         if self._shape is None:
             self._trace(xs, ts, params, shape)
-        numbers = [v for x in xs for v in x] + _flat(ts)
+        numbers = cast(list[float], [v for x in xs for v in x] + _flat(ts))
         same = shape == self._shape and params == self._params  # the same objects, in order
         if not same or self.compiled is None or not _plain(numbers):
             return self._graph(xs, ts)
@@ -86,7 +86,9 @@ class CompiledStep:
         self.last_engine = "compiled"
         return StepResult(value, _regroup(outputs, self._widths))
 
-    def _forward(self, xs: Sequence[Sequence[object]], ts: Sequence[object]) -> tuple[Value, list[Output]]:
+    def _forward(
+        self, xs: Sequence[Sequence[object]], ts: Sequence[object]
+    ) -> tuple[Value, list[Output]]:
         ys: list[Output] = [self.mlp(x) for x in xs]  # type: ignore[arg-type]  # checked by MLP
         out = self.loss(ys, list(ts))
         if not isinstance(out, Value):
@@ -103,7 +105,11 @@ class CompiledStep:
         return StepResult(out.data, outputs)
 
     def _trace(
-        self, xs: Sequence[Sequence[Number]], ts: Sequence[Target], params: list[Value], shape: Shape
+        self,
+        xs: Sequence[Sequence[Number]],
+        ts: Sequence[Target],
+        params: list[Value],
+        shape: Shape,
     ) -> None:
         """Build the step once on leaves for the inputs and targets, and compile its graph."""
         x_leaves = [[Value(v, f"x[{n},{i}]") for i, v in enumerate(x)] for n, x in enumerate(xs)]
@@ -112,7 +118,7 @@ class CompiledStep:
         watch = [v for y in ys for v in (y if isinstance(y, list) else [y])]
         self._widths = [len(y) if isinstance(y, list) else 0 for y in ys]
         self._shape, self._params = shape, params
-        inputs = [v for x in x_leaves for v in x] + _flat(t_leaves)
+        inputs = [v for x in x_leaves for v in x] + cast(list[Value], _flat(t_leaves))
         try:
             self.compiled = compile_graph(
                 out, inputs, params, name="training_step", comments=False, watch=watch, inline=True
@@ -126,7 +132,7 @@ def _shape(xs: Sequence[Sequence[object]], ts: Sequence[object]) -> Shape:
     return (tuple(map(len, xs)), tuple(len(t) if isinstance(t, Sequence) else None for t in ts))
 
 
-def _plain(numbers: list[object]) -> bool:
+def _plain(numbers: Sequence[object]) -> bool:
     """Only floats and ints (not bool): anything else goes to the graph engine, which checks it."""
     return all(type(v) is float or type(v) is int for v in numbers)
 

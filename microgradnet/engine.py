@@ -137,7 +137,7 @@ _OPERANDS = ("a", "b", "c")
 
 def _function(source: str) -> Callable[..., object]:
     namespace = dict(RUNTIME)
-    return eval(source, namespace)  # type: ignore[no-any-return]  # noqa: S307 - our own templates
+    return eval(source, namespace)  # type: ignore[no-any-return]
 
 
 def _pow_value_rule(out: Value, a: Value, b: Value) -> tuple[Operand, ...]:
@@ -147,7 +147,7 @@ def _pow_value_rule(out: Value, a: Value, b: Value) -> tuple[Operand, ...]:
 
 def _pow_k_rule(out: Value, a: Value) -> tuple[Operand, ...]:
     k = out.const
-    assert k is not None  # noqa: S101 - every "**k" node carries its exponent
+    assert k is not None
     if k == 0.0:  # a ** 0 = 1 is flat, even at a = 0 where k·a^(k-1) would be 0·inf
         return (0.0,)
     if k == 1.0:  # the constant 1, not 1·a**0 (whose own derivative 0·a^-1 is nan at a = 0)
@@ -164,21 +164,21 @@ def _bce_rule(out: Value, a: Value, b: Value, c: Value) -> tuple[Operand, ...]:
 #: Every primitive: name, arity, result, ∂result/∂operand_i (floats, as code), the same as Values.
 OPS: dict[str, Op] = {op.name: op for op in [
     #  name        arity  result               ∂/∂a, ∂/∂b  (floats)                      as Values (higher order)
-    Op("+",          0,   "{0} + {1}",         ("1.0",),                                  lambda out, *xs: (1.0,) * len(xs)),  # noqa: E501
+    Op("+",          0,   "{0} + {1}",         ("1.0",),                                  lambda out, *xs: (1.0,) * len(xs)),
     Op("-",          2,   "{0} - {1}",         ("1.0", "-1.0"),                           lambda out, a, b: (1.0, -1.0)),
     Op("*",          2,   "{0} * {1}",         ("{1}", "{0}"),                            lambda out, a, b: (b, a)),
-    Op("/",          2,   "div({0}, {1})",     ("div(1.0, {1})", "div(-{out}, {1})"),     lambda out, a, b: (1.0 / b, -out / b)),  # noqa: E501
-    Op("**",         2,   "power({0}, {1})",   ("pow_grad_base({0}, {1})", "pow_grad_exponent({0}, {1}, {out})"), _pow_value_rule),  # noqa: E501
+    Op("/",          2,   "div({0}, {1})",     ("div(1.0, {1})", "div(-{out}, {1})"),     lambda out, a, b: (1.0 / b, -out / b)),
+    Op("**",         2,   "power({0}, {1})",   ("pow_grad_base({0}, {1})", "pow_grad_exponent({0}, {1}, {out})"), _pow_value_rule),
     Op("**k",        1,   "power({0}, {k})",   ("pow_grad_base({0}, {k})",),              _pow_k_rule),
     Op("neg",        1,   "-{0}",              ("-1.0",),                                 lambda out, a: (-1.0,)),
     Op("exp",        1,   "exp({0})",          ("{out}",),                                lambda out, a: (out,)),
     Op("log",        1,   "log({0})",          ("div(1.0, {0})",),                        lambda out, a: (1.0 / a,)),
-    Op("tanh",       1,   "tanh({0})",         ("1.0 - {out} * {out}",),                  lambda out, a: (1.0 - out * out,)),  # noqa: E501
-    Op("sigmoid",    1,   "sigmoid({0})",      ("{out} * (1.0 - {out})",),                lambda out, a: (out * (1.0 - out),)),  # noqa: E501
-    Op("relu",       1,   "0.0 if {0} <= 0.0 else {0}", ("1.0 if {0} > 0.0 else 0.0",),   lambda out, a: (1.0 if a.data > 0.0 else 0.0,)),  # noqa: E501
+    Op("tanh",       1,   "tanh({0})",         ("1.0 - {out} * {out}",),                  lambda out, a: (1.0 - out * out,)),
+    Op("sigmoid",    1,   "sigmoid({0})",      ("{out} * (1.0 - {out})",),                lambda out, a: (out * (1.0 - out),)),
+    Op("relu",       1,   "0.0 if {0} <= 0.0 else {0}", ("1.0 if {0} > 0.0 else 0.0",),   lambda out, a: (1.0 if a.data > 0.0 else 0.0,)),
     Op("softplus",   1,   "softplus({0})",     ("sigmoid({0})",),                         lambda out, a: (a.sigmoid(),)),
     # binary cross-entropy of a = σ(b) against the target c, evaluated from the logit b (stable)
-    Op("bce",        3,   "softplus({1}) - {2} * {1}", ("bce_slope({0}, {2})", "bce_rest({0}, {2})", "-{1}"), _bce_rule),  # noqa: E501
+    Op("bce",        3,   "softplus({1}) - {2} * {1}", ("bce_slope({0}, {2})", "bce_rest({0}, {2})", "-{1}"), _bce_rule),
 ]}
 # fmt: on
 #: The Value method of each op (``a ** k`` and ``a ** b`` share ``__pow__``).
@@ -283,8 +283,8 @@ class Value:
     def __pow__(self, other: Operand) -> Value:
         """a ** k (k a number, op "**k"), or a ** b (b a Value, op "**"); see ``OPS``."""
         if isinstance(other, Value):
-            return _apply_pow(self, other)
-        return _apply_powk(self, _check_number(other, "** exponent"))
+            return _APPLY["**"](self, other)
+        return _APPLY["**k"](self, _check_number(other, "** exponent"))
 
     # ---- compositions -------------------------------------------------------------------
     def __radd__(self, other: Operand) -> Value:
@@ -300,7 +300,7 @@ class Value:
         return _lift(other, "/") / self
 
     def __rpow__(self, other: Operand) -> Value:
-        return _apply_pow(_lift(other, "**"), self)
+        return _APPLY["**"](_lift(other, "**"), self)
 
     def __pos__(self) -> Value:
         return self
@@ -449,8 +449,6 @@ def _op_name(row: str, k: float) -> OpName:
 _OP_NAMES: dict[tuple[str, float], OpName] = {}
 
 
-def _apply_pow(a: Value, b: Value) -> Value: ...  # replaced by _generate()
-def _apply_powk(a: Value, k: float) -> Value: ...  # replaced by _generate()
 
 
 def _propagate(order: list[Value]) -> None:
@@ -528,7 +526,9 @@ def dot(weights: Sequence[Value], inputs: Sequence[Operand], bias: Value | None 
     record = _record
     xs = [x if type(x) is Value else _lift(x, "*") for x in inputs]
     try:
-        terms = [record(w.data * x.data, (w, x), (x.data, w.data), "*") for w, x in zip(weights, xs)]
+        terms = [
+            record(w.data * x.data, (w, x), (x.data, w.data), "*") for w, x in zip(weights, xs)
+        ]
     except AttributeError:
         raise _dot_type_error(weights, bias) from None
     if bias is not None:
@@ -646,7 +646,10 @@ class _Mode:
     anomaly: bool = False
 
 
-_MODE: contextvars.ContextVar[_Mode] = contextvars.ContextVar("microgradnet_mode", default=_Mode())
+_RECORDING = _Mode()  # frozen: the default of every thread and task
+_MODE: contextvars.ContextVar[_Mode] = contextvars.ContextVar(
+    "microgradnet_mode", default=_RECORDING
+)
 #: How many no_grad / detect_anomaly blocks are open in any thread or task. While there are none
 #: (training), every op records through ``_record_graph`` without consulting the context at all;
 #: while there are some, ops ask ``_MODE`` (a context variable) what their own context wants.
@@ -692,7 +695,6 @@ def detect_anomaly(enabled: bool = True) -> AbstractContextManager[None]:
     is applied). Slower; meant for hunting a nan, not for training. Per thread and task.
     """
     return _mode(anomaly=bool(enabled))
-
 
 
 @contextmanager

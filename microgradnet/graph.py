@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable
-from typing import TYPE_CHECKING, TypeVar, overload
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 if TYPE_CHECKING:
     from microgradnet.engine import Value
@@ -20,8 +20,8 @@ def topological_order(*roots: N, parents: Callable[[N], Iterable[N]]) -> list[N]
 
 
 def topological_order(
-    *roots: object, parents: Callable[[object], Iterable[object]] | None = None
-) -> list[object]:
+    *roots: Any, parents: Callable[[Any], Iterable[Any]] | None = None
+) -> list[Any]:
     """Every node the roots depend on, each after all of its parents; the last root is last.
 
     ``parents(node)`` lists a node's parents (default: a Value's ``.parents``, any hashable nodes
@@ -41,7 +41,7 @@ def topological_order(
                     f"topological_order: root {i} must be a Value (or pass parents=), "
                     f"got {type(root).__name__}: {root!r}"
                 )
-        return _value_order(roots)  # type: ignore[arg-type]  # checked above
+        return _value_order(roots)  # checked above
     return _order(roots, parents)
 
 
@@ -69,7 +69,9 @@ def _value_order(roots: tuple[Value, ...]) -> list[Value]:
     return order
 
 
-def _order(roots: tuple[object, ...], parents: Callable[[object], Iterable[object]]) -> list[object]:
+def _order(
+    roots: tuple[object, ...], parents: Callable[[object], Iterable[object]]
+) -> list[object]:
     order: list[object] = []
     visited: set[object] = set()
     marker = object()

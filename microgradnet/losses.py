@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from numbers import Real
+from typing import cast
 
 from microgradnet.engine import Number, Value, apply, vsum
 from microgradnet.errors import ShapeError
@@ -29,17 +30,17 @@ def _pairs(y: Outputs, t: Targets) -> list[tuple[Value, Value | float]]:
         raise ShapeError(f"target: expected {len(ys)} values (one per output), got {len(ts)}")
     for k, yk in enumerate(ys):
         if not isinstance(yk, Value):
-            raise TypeError(
-                f"output[{k}]: expected a Value, got {type(yk).__name__}: {yk!r}"[:200]
-            )
-    return [(yk, _target(tk, k)) for k, (yk, tk) in enumerate(zip(ys, ts))]
+            raise TypeError(f"output[{k}]: expected a Value, got {type(yk).__name__}: {yk!r}"[:200])
+    return [(cast(Value, yk), _target(tk, k)) for k, (yk, tk) in enumerate(zip(ys, ts))]
 
 
 def _sequence(items: object, what: str) -> list[object]:
     if isinstance(items, (str, bytes)) or not isinstance(items, Sequence):
         raise TypeError(
             f"{what}: expected a number or a sequence of numbers"
-            f"{' (Values)' if what == 'output' else ''}, got {type(items).__name__}: {items!r}"[:200]
+            f"{' (Values)' if what == 'output' else ''}, got {type(items).__name__}: {items!r}"[
+                :200
+            ]
         )
     return list(items)
 

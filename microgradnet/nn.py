@@ -162,14 +162,16 @@ def _checked_sizes(n_inputs: object, layer_sizes: object, bias: bool) -> list[in
     for i, size in enumerate(sizes):
         where = "n_inputs" if i == 0 else f"layer_sizes[{i - 1}]"
         if not isinstance(size, int) or isinstance(size, bool):
-            raise TypeError(f"MLP: {where} must be an int, got {type(size).__name__}: {size!r}"[:200])
+            raise TypeError(
+                f"MLP: {where} must be an int, got {type(size).__name__}: {size!r}"[:200]
+            )
         if size < 1:
             raise ValueError(f"MLP: {where} must be at least 1, got {size}")
         if size > MAX_LAYER_WIDTH:
             raise SizeLimitError(
                 f"MLP: {where} is {_short(size)}, over the limit MAX_LAYER_WIDTH = {MAX_LAYER_WIDTH:,}"
             )
-    ints: list[int] = sizes  # type: ignore[assignment]  # checked above
+    ints: list[int] = sizes  # checked above
     total = sum(n_in * n_out + (n_out if bias else 0) for n_in, n_out in itertools.pairwise(ints))
     if total > MAX_PARAMETERS:
         raise SizeLimitError(
@@ -219,7 +221,9 @@ class MLP:
         rng: random.Random | None = None,
     ) -> None:
         if rng is not None and not isinstance(rng, random.Random):
-            raise TypeError(f"MLP: rng must be a random.Random or None, got {type(rng).__name__}: {rng!r}")
+            raise TypeError(
+                f"MLP: rng must be a random.Random or None, got {type(rng).__name__}: {rng!r}"
+            )
         rng = random.Random() if rng is None else rng
         sizes = _checked_sizes(n_inputs, layer_sizes, bias)
         weights = [

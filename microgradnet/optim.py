@@ -31,7 +31,7 @@ class SGD:
             raise TypeError(f"SGD: lr must be a real number, got {type(lr).__name__}: {lr!r}"[:200])
         if not (math.isfinite(lr) and lr > 0):
             raise ValueError(f"SGD: lr must be a finite positive number, got {lr!r}")
-        self.lr = float(lr)
+        self.lr: float = float(lr)
 
     def step(self) -> None:
         lr = self.lr

@@ -104,7 +104,7 @@ def test_a_different_structure_runs_on_the_graph(xs: list[list[float]], ts: obje
         with pytest.raises(ValueError, match="input: expected 2 values, got 3"):
             step(xs, ts)  # type: ignore[arg-type]
         return
-    loss = lambda ys, ts: mean([half_squared_error(y, t) for y, t in zip(ys, ts)])  # noqa: E731
+    loss = lambda ys, ts: mean([half_squared_error(y, t) for y, t in zip(ys, ts)])
     assert step(xs, ts) == graph_step(twin, loss, xs, ts)  # type: ignore[arg-type]
     assert step.last_engine == "graph"
     step(XS, [1, 0, 1])

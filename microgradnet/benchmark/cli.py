@@ -91,8 +91,7 @@ def _parser() -> argparse.ArgumentParser:
         "--engines",
         type=lambda t: _names(t, list(ENGINE_KEYS), "engine"),
         default=DEFAULT_ENGINES,
-        help=f"comma-separated subset of {','.join(ENGINE_KEYS)} "
-        f"(default: all but baseline)",
+        help=f"comma-separated subset of {','.join(ENGINE_KEYS)} (default: all but baseline)",
     )
     parser.add_argument(
         "--baseline",
@@ -154,7 +153,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{memory_probe(key, int(size), args.baseline):.1f}")
         return 0
     settings = _settings(args)
-    keys = args.engines + (("baseline",) if args.baseline and "baseline" not in args.engines else ())
+    keys = args.engines + (
+        ("baseline",) if args.baseline and "baseline" not in args.engines else ()
+    )
     engines = load_engines(keys, args.baseline)
 
     def progress(message: str) -> None:

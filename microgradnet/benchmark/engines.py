@@ -22,7 +22,6 @@ from types import ModuleType
 from typing import Any, ParamSpec, TypeVar, cast
 
 import microgradnet
-
 from microgradnet.benchmark.base import (
     CHAIN_FACTOR,
     CHAIN_OFFSET,
@@ -255,7 +254,8 @@ class Compiled:
         alpha = problem.alpha
 
         def loss(ys: list[Output], ts: list[object]) -> Value:  # _w2_loss, from the outputs
-            data_loss = mean([(1.0 - t * y).relu() for y, t in zip(ys, ts)])  # type: ignore[operator]
+            scores = [cast(Value, y) for y in ys]
+            data_loss = mean([(1.0 - cast(float, t) * y).relu() for y, t in zip(scores, ts)])
             return data_loss + alpha * vsum([p * p for p in mlp.parameters()])
 
         xs = [list(p) for p in problem.points]

@@ -164,7 +164,10 @@ class _ScalarPeer:
         def result(h: Any) -> Result:
             return Result(self.read(h[1]), [self.read_grad(h[0])])
 
-        return Phases(build, lambda h: self.backward(h[1]), result)
+        return Phases(build, self._backward_second, result)
+
+    def _backward_second(self, h: Any) -> None:
+        self.backward(h[1])
 
     def w4(self, a: list[float], b: list[float]) -> Phases:
         def build() -> object:
