@@ -137,7 +137,7 @@ _OPERANDS = ("a", "b", "c")
 
 def _function(source: str) -> Callable[..., object]:
     namespace = dict(RUNTIME)
-    return eval(source, namespace)  # type: ignore[no-any-return]
+    return eval(source, namespace)  # type: ignore[no-any-return]  # the table's own templates
 
 
 def _pow_value_rule(out: Value, a: Value, b: Value) -> tuple[Operand, ...]:
@@ -147,7 +147,7 @@ def _pow_value_rule(out: Value, a: Value, b: Value) -> tuple[Operand, ...]:
 
 def _pow_k_rule(out: Value, a: Value) -> tuple[Operand, ...]:
     k = out.const
-    assert k is not None
+    assert k is not None  # an internal invariant: every "**k" node carries its exponent
     if k == 0.0:  # a ** 0 = 1 is flat, even at a = 0 where k·a^(k-1) would be 0·inf
         return (0.0,)
     if k == 1.0:  # the constant 1, not 1·a**0 (whose own derivative 0·a^-1 is nan at a = 0)
@@ -447,8 +447,6 @@ def _op_name(row: str, k: float) -> OpName:
 
 
 _OP_NAMES: dict[tuple[str, float], OpName] = {}
-
-
 
 
 def _propagate(order: list[Value]) -> None:

@@ -96,7 +96,9 @@ def test_the_first_call_traces_and_later_ones_replay_new_targets() -> None:
 )
 def test_a_different_structure_runs_on_the_graph(xs: list[list[float]], ts: object) -> None:
     net, twin = moons_net(), moons_net()
-    step = CompiledStep(net, lambda ys, ts: mean([half_squared_error(y, t) for y, t in zip(ys, ts)]))
+    step = CompiledStep(
+        net, lambda ys, ts: mean([half_squared_error(y, t) for y, t in zip(ys, ts)])
+    )
     step(XS, [1, 0, 1])
     assert step.last_engine == "compiled"
     net.zero_grad()
