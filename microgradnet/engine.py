@@ -380,7 +380,9 @@ def _source(op: Op, function: str) -> str:
         forward=op.forward_code(_OPERANDS[:n]),
         parents=", ".join(xs),
         locals=locals_,
-        name=f'_op_name("{op.name}", k)' if op.has_const else f'"{op.name}"',
+        name=f'(_OP_NAMES["{op.name}"].get(k) or _op_name("{op.name}", k))'
+        if op.has_const
+        else f'"{op.name}"',
     )
 
 
@@ -390,6 +392,7 @@ _APPLY: dict[str, Callable[..., Value]] = {}
 
 def _generate() -> None:
     for op in OPS.values():
+        _OP_NAMES[op.name] = {}
         method = _METHODS.get(op.name, op.name)
         function = f"_apply_{method.strip('_').replace('**', 'pow')}"
         exec(_source(op, function), globals())  # noqa: S102 - our own templates
@@ -433,20 +436,22 @@ class OpName(str):
 
 
 def _op_name(row: str, k: float) -> OpName:
-    name = _OP_NAMES.get((row, k))
-    if name is None or math.copysign(1.0, k) != math.copysign(1.0, name.const):  # 0.0 vs -0.0
+    """The cached name of ``row`` with constant ``k`` (0.0 and -0.0 share one: a ** ±0 = 1)."""
+    names = _OP_NAMES.setdefault(row, {})
+    name = names.get(k)
+    if name is None:
         if row == "**k":
             text = f"**{int(k)}" if k.is_integer() and abs(k) < 1e15 else f"**{k!r}"
         else:
             text = row
         name = OpName(text)
         name.row, name.const = row, k
-        if len(_OP_NAMES) < 256:  # the usual constants; any other gets a fresh name
-            _OP_NAMES[row, k] = name
+        if len(names) < 256:  # the usual constants; any other gets a fresh name
+            names[k] = name
     return name
 
 
-_OP_NAMES: dict[tuple[str, float], OpName] = {}
+_OP_NAMES: dict[str, dict[float, OpName]] = {}
 
 
 def _propagate(order: list[Value]) -> None:

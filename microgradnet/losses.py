@@ -24,12 +24,12 @@ Targets = Number | Value | Sequence[Number | Value]
 
 def _pairs(y: Outputs, t: Targets) -> list[tuple[Value, Value | float]]:
     """(output, target) pairs, after checking types and lengths (a str is never a sequence here)."""
-    ys = [y] if isinstance(y, Value) else _sequence(y, "output")
-    ts = [t] if isinstance(t, (Real, Value)) else _sequence(t, "target")
+    ys = [y] if type(y) is Value else _sequence(y, "output")
+    ts = [t] if type(t) is float or isinstance(t, (Real, Value)) else _sequence(t, "target")
     if len(ys) != len(ts):
         raise ShapeError(f"target: expected {len(ys)} values (one per output), got {len(ts)}")
     for k, yk in enumerate(ys):
-        if not isinstance(yk, Value):
+        if type(yk) is not Value and not isinstance(yk, Value):
             raise TypeError(f"output[{k}]: expected a Value, got {type(yk).__name__}: {yk!r}"[:200])
     return [(cast(Value, yk), _target(tk, k)) for k, (yk, tk) in enumerate(zip(ys, ts))]
 
@@ -47,6 +47,8 @@ def _sequence(items: object, what: str) -> list[object]:
 
 def _target(tk: object, k: int) -> Value | float:
     """A target: a number, or a Value (a leaf a compiled step feeds new targets through)."""
+    if type(tk) is float:
+        return tk
     if isinstance(tk, Value):
         return tk
     if isinstance(tk, bool) or not isinstance(tk, Real):
