@@ -7,6 +7,7 @@ worked examples, a derivation checker and graph pictures.
 
 from __future__ import annotations
 
+from microgradnet import display as _display  # noqa: F401  (notebook pictures of Value and MLP)
 from microgradnet.engine import (
     Value,
     detect_anomaly,

@@ -1,25 +1,15 @@
-"""The scalar autograd engine: ``Value``, its primitive ops and their local derivatives, ``backward``.
+"""The scalar autograd engine: ``Value``, the one table of primitive ops (``OPS``), ``backward``.
 
-Every op computes its result and, right beside it, the local derivative of the result with
-respect to each operand. A node stores its operands (``parents``, in operand order, so ``a * a``
-has two) and those local derivatives (``local_grads``) — no closures, so no reference cycles, and
-a graph is freed by reference counting the moment it is no longer used.
+Every primitive op is one row of ``OPS``: its name, its arity, its result and its local
+derivatives on floats (written once, as code templates), and the same derivatives as Values for
+higher-order gradients. The ``Value`` methods are generated from the rows, the compiler
+(``microgradnet.codegen``) writes its straight-line code from the same templates, and the property
+tests iterate over the table, so a new op is one new row. The table is the cheat sheet.
 
-Derivative cheat sheet (``out`` is the op's result)::
-
-    a + b + …   ∂/∂each = 1
-    a - b       ∂/∂a = 1          ∂/∂b = -1
-    a * b       ∂/∂a = b          ∂/∂b = a
-    a / b       ∂/∂a = 1/b        ∂/∂b = -a/b² = -out/b
-    -a          ∂/∂a = -1
-    a ** k      ∂/∂a = k·a^(k-1)                       (k a plain number)
-    a ** b      ∂/∂a = b·a^(b-1)  ∂/∂b = out·ln a      (b a Value)
-    exp a       ∂/∂a = out
-    log a       ∂/∂a = 1/a
-    tanh a      ∂/∂a = 1 - out²
-    σ(a)        ∂/∂a = out·(1 - out)
-    relu a      ∂/∂a = 1 if a > 0 else 0
-    softplus a  ∂/∂a = σ(a)
+A node stores its operands (``parents``, in operand order, so ``a * a`` has two) and the local
+derivatives of the result with respect to each (``local_grads``) — no closures, so no reference
+cycles, and a graph is freed by reference counting the moment it is no longer used. The constant
+exponent of ``a ** k`` is kept on the node as ``const`` (None for every other op).
 
 Gradient accumulation rule: ``backward()`` *adds* this call's gradients to ``.grad`` of every node
 it reaches — parameters, inputs, intermediates and the output itself alike. Calling it twice on
@@ -29,23 +19,44 @@ parameters add up. Zero them with ``optimizer.zero_grad()`` / ``mlp.zero_grad()`
 
 Numerics: IEEE-754 results (inf, nan), never a Python exception; see ``microgradnet.numerics``.
 ``detect_anomaly()`` names the first op that produced a nan or inf, forward or backward.
+``no_grad()`` and ``detect_anomaly()`` hold per thread and per asyncio task (``contextvars``).
+
+Nothing here imports from the rest of the package except the float functions, the errors and the
+graph walk; notebook display is a hook (``set_display_hook``) that a higher layer fills.
 """
 
 from __future__ import annotations
 
+import contextvars
 import gc
 import math
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass, field
 from numbers import Real
 from operator import attrgetter
-from typing import Union
+from typing import TYPE_CHECKING, Union
 
-from microgradnet import numerics
 from microgradnet.errors import AnomalyError, ShapeError
 from microgradnet.graph import topological_order
+from microgradnet.numerics import (
+    bce_rest,
+    bce_slope,
+    div,
+    exp,
+    log,
+    pow_grad_base,
+    pow_grad_exponent,
+    power,
+    sigmoid,
+    softplus,
+    tanh,
+)
 
 __all__ = [
+    "OPS",
+    "Op",
     "Value",
     "vsum",
     "dot",
@@ -54,16 +65,135 @@ __all__ = [
     "is_grad_enabled",
     "gc_paused",
     "local_derivatives",
+    "op_of",
+    "apply",
+    "set_display_hook",
 ]
 
 Number = Union[int, float]
 Operand = Union["Value", int, float]
+#: ∂out/∂operand_i as Values (or constants), given the node and its operands as Values.
+Symbolic = Callable[..., tuple[Operand, ...]]
 
-_ONE_ONE = (1.0, 1.0)
-_ONE_MINUS_ONE = (1.0, -1.0)
-_MINUS_ONE = (-1.0,)
 _NO_PARENTS: tuple[Value, ...] = ()
 _NO_GRADS: tuple[float, ...] = ()
+#: The names generated code may call: the IEEE float functions of ``numerics``.
+RUNTIME: dict[str, object] = {
+    f.__name__: f
+    for f in (  # (math.tanh's __name__ is "tanh" too)
+        div, exp, log, power, pow_grad_base, pow_grad_exponent, sigmoid, softplus, tanh,
+        bce_slope, bce_rest,
+    )
+}  # fmt: skip
+
+
+# ---- the op table ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Op:
+    """One primitive op, everything about it in one place.
+
+    ``forward`` and ``local`` are Python expressions over the operands ``{0}``, ``{1}``, the result
+    ``{out}`` and the constant ``{k}``; they are the float rule (``evaluate``/``derivatives`` are
+    compiled from them), the body of the ``Value`` method and the compiler's output. Each local
+    derivative is one factor: the chain rule multiplies it by the upstream gradient.
+    ``symbolic(node, *operands)`` gives the same derivatives as Values, so they can be
+    differentiated again. ``arity`` 0 means any number of operands (the sum).
+    """
+
+    name: str
+    arity: int
+    forward: str
+    local: tuple[str, ...]
+    symbolic: Symbolic
+    has_const: bool = field(init=False)
+    evaluate: Callable[..., float] = field(init=False, repr=False, compare=False)
+    derivatives: Callable[..., tuple[float, ...]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "has_const", "{k}" in self.forward)
+        args = ", ".join(_OPERANDS[: self.arity or 2]) + (", k" if self.has_const else "")
+        out = self.forward_code(_OPERANDS[: self.arity or 2], "k")
+        n = len(self.local) if self.arity else 2
+        locals_ = ", ".join(self.local_code(i, _OPERANDS, "out", "k") for i in range(n))
+        evaluate = _function(f"lambda {args}: {out}")
+        derivatives = _function(f"lambda out, {args}: ({locals_},)")
+        object.__setattr__(self, "evaluate", evaluate)
+        object.__setattr__(self, "derivatives", derivatives)
+
+    def forward_code(self, operands: Sequence[str], k: str = "k") -> str:
+        """The result as code, for these operand expressions (the n-ary sum joins them all)."""
+        if self.arity == 0:
+            return " + ".join(operands)
+        return self.forward.format(*operands, k=k)
+
+    def local_code(self, position: int, operands: Sequence[str], out: str, k: str = "k") -> str:
+        """∂out/∂operand[position] as code (the sum's is 1.0 for every operand)."""
+        template = self.local[0] if self.arity == 0 else self.local[position]
+        return template.format(*operands, out=out, k=k)
+
+
+_OPERANDS = ("a", "b", "c")
+
+
+def _function(source: str) -> Callable[..., object]:
+    namespace = dict(RUNTIME)
+    return eval(source, namespace)  # type: ignore[no-any-return]  # the table's own templates
+
+
+def _pow_value_rule(out: Value, a: Value, b: Value) -> tuple[Operand, ...]:
+    d_db: Operand = 0.0 if a.data == 0.0 and b.data >= 0.0 else out * a.log()
+    return (b * a ** (b - 1.0), d_db)
+
+
+def _pow_k_rule(out: Value, a: Value) -> tuple[Operand, ...]:
+    k = out.const
+    assert k is not None  # an internal invariant: every "**k" node carries its exponent
+    if k == 0.0:  # a ** 0 = 1 is flat, even at a = 0 where k·a^(k-1) would be 0·inf
+        return (0.0,)
+    if k == 1.0:  # the constant 1, not 1·a**0 (whose own derivative 0·a^-1 is nan at a = 0)
+        return (1.0,)
+    return (k * a ** (k - 1.0),)
+
+
+def _bce_rule(out: Value, a: Value, b: Value, c: Value) -> tuple[Operand, ...]:
+    slope = (a - c) / (a * (1.0 - a))  # ∂L/∂a
+    return (slope, (a - c) - slope * (a * (1.0 - a)), -b)  # the middle one is 0 as a function of b
+
+
+# fmt: off
+#: Every primitive: name, arity, result, ∂result/∂operand_i (floats, as code), the same as Values.
+OPS: dict[str, Op] = {op.name: op for op in [
+    #  name        arity  result               ∂/∂a, ∂/∂b  (floats)                      as Values (higher order)
+    Op("+",          0,   "{0} + {1}",         ("1.0",),                                  lambda out, *xs: (1.0,) * len(xs)),
+    Op("-",          2,   "{0} - {1}",         ("1.0", "-1.0"),                           lambda out, a, b: (1.0, -1.0)),
+    Op("*",          2,   "{0} * {1}",         ("{1}", "{0}"),                            lambda out, a, b: (b, a)),
+    Op("/",          2,   "div({0}, {1})",     ("div(1.0, {1})", "div(-{out}, {1})"),     lambda out, a, b: (1.0 / b, -out / b)),
+    Op("**",         2,   "power({0}, {1})",   ("pow_grad_base({0}, {1})", "pow_grad_exponent({0}, {1}, {out})"), _pow_value_rule),
+    Op("**k",        1,   "power({0}, {k})",   ("pow_grad_base({0}, {k})",),              _pow_k_rule),
+    Op("neg",        1,   "-{0}",              ("-1.0",),                                 lambda out, a: (-1.0,)),
+    Op("exp",        1,   "exp({0})",          ("{out}",),                                lambda out, a: (out,)),
+    Op("log",        1,   "log({0})",          ("div(1.0, {0})",),                        lambda out, a: (1.0 / a,)),
+    Op("tanh",       1,   "tanh({0})",         ("1.0 - {out} * {out}",),                  lambda out, a: (1.0 - out * out,)),
+    Op("sigmoid",    1,   "sigmoid({0})",      ("{out} * (1.0 - {out})",),                lambda out, a: (out * (1.0 - out),)),
+    Op("relu",       1,   "0.0 if {0} <= 0.0 else {0}", ("1.0 if {0} > 0.0 else 0.0",),   lambda out, a: (1.0 if a.data > 0.0 else 0.0,)),
+    Op("softplus",   1,   "softplus({0})",     ("sigmoid({0})",),                         lambda out, a: (a.sigmoid(),)),
+    # binary cross-entropy of a = σ(b) against the target c, evaluated from the logit b (stable)
+    Op("bce",        3,   "softplus({1}) - {2} * {1}", ("bce_slope({0}, {2})", "bce_rest({0}, {2})", "-{1}"), _bce_rule),
+]}
+# fmt: on
+#: The Value method of each op (``a ** k`` and ``a ** b`` share ``__pow__``).
+_METHODS = {"+": "__add__", "-": "__sub__", "*": "__mul__", "/": "__truediv__", "neg": "__neg__"}
+
+
+def op_of(node: Value) -> Op:
+    """The table row of the op that made ``node`` (KeyError for a leaf or an unknown op)."""
+    op = node.op
+    return OPS[op.row] if type(op) is OpName else OPS[op]
+
+
+def local_derivatives(node: Value) -> tuple[Operand, ...]:
+    """∂node/∂parent_i as Values (or constants), for building a differentiable backward pass."""
+    return op_of(node).symbolic(node, *node.parents)
 
 
 def _check_number(data: object, where: str) -> float:
@@ -88,7 +218,8 @@ class Value:
     ∂out/∂node, added to what was there before (see the module docstring for the rule).
 
     Public, read-only graph: ``parents`` (operands in order), ``local_grads`` (∂self/∂parent_i in
-    the same order), ``op`` ("" for a leaf) and ``label``.
+    the same order), ``op`` ("" for a leaf, "**2" for ``a ** 2``), ``const`` (the exponent k of
+    ``a ** k``, else None) and ``label``. The ops themselves are the rows of ``OPS``.
 
     Raises:
         TypeError: ``data`` is not a real number (str, None, complex, bool ...).
@@ -112,8 +243,14 @@ class Value:
         self.local_grads = _NO_GRADS
         self.op = ""
         self.label = label
-        if _anomaly_mode and not math.isfinite(self.data):
+        if _open_blocks and _MODE.get().anomaly and not math.isfinite(self.data):
             raise AnomalyError(f"leaf Value({self.data!r}) is not finite")
+
+    @property
+    def const(self) -> float | None:
+        """The op's constant argument: k of ``a ** k`` (carried by its op name), else None."""
+        op = self.op
+        return op.const if type(op) is OpName else None
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
@@ -121,94 +258,33 @@ class Value:
 
     def _repr_svg_(self) -> str | None:
         """Jupyter shows a Value as its computation graph (the text repr if it cannot be drawn)."""
-        from microgradnet.render import RenderError, computation_graph, to_svg
+        return _display_hook(self)
 
-        try:
-            return to_svg(computation_graph(self))
-        except RenderError:
-            return None
+    def __reduce__(self) -> tuple[object, ...]:
+        """Pickle a whole graph as one flat table, so a million-deep chain needs no recursion."""
+        if not self.parents:
+            return (_leaf, (self.data, self.grad, self.label))
+        return (_rebuild, (_flatten(self),))
 
-    # ---- binary primitives --------------------------------------------------------------
-    def __add__(self, other: Operand) -> Value:
-        """a + b;  ∂/∂a = 1,  ∂/∂b = 1."""
-        if type(other) is not Value:
-            other = _lift(other, "+")
-        return _record(self.data + other.data, (self, other), _ONE_ONE, "+")
+    if TYPE_CHECKING:  # generated from OPS below; declared here for type checkers
 
-    def __sub__(self, other: Operand) -> Value:
-        """a - b;  ∂/∂a = 1,  ∂/∂b = -1."""
-        if type(other) is not Value:
-            other = _lift(other, "-")
-        return _record(self.data - other.data, (self, other), _ONE_MINUS_ONE, "-")
-
-    def __mul__(self, other: Operand) -> Value:
-        """a · b;  ∂/∂a = b,  ∂/∂b = a."""
-        if type(other) is not Value:
-            other = _lift(other, "*")
-        a, b = self.data, other.data
-        return _record(a * b, (self, other), (b, a), "*")
-
-    def __truediv__(self, other: Operand) -> Value:
-        """a / b;  ∂/∂a = 1/b,  ∂/∂b = -a/b² = -out/b."""
-        if type(other) is not Value:
-            other = _lift(other, "/")
-        a, b = self.data, other.data
-        out = numerics.div(a, b)
-        return _record(out, (self, other), (numerics.div(1.0, b), numerics.div(-out, b)), "/")
+        def __add__(self, other: Operand) -> Value: ...
+        def __sub__(self, other: Operand) -> Value: ...
+        def __mul__(self, other: Operand) -> Value: ...
+        def __truediv__(self, other: Operand) -> Value: ...
+        def __neg__(self) -> Value: ...
+        def exp(self) -> Value: ...
+        def log(self) -> Value: ...
+        def tanh(self) -> Value: ...
+        def sigmoid(self) -> Value: ...
+        def relu(self) -> Value: ...
+        def softplus(self) -> Value: ...
 
     def __pow__(self, other: Operand) -> Value:
-        """a ** k (k a number): ∂/∂a = k·a^(k-1).  a ** b (b a Value): also ∂/∂b = out·ln a."""
+        """a ** k (k a number, op "**k"), or a ** b (b a Value, op "**"); see ``OPS``."""
         if isinstance(other, Value):
-            return self._pow_value(other)
-        k = _check_number(other, "** exponent")
-        a = self.data
-        op = _POW_OPS.get(k) or _pow_op(k)
-        return _record(numerics.power(a, k), (self,), (numerics.pow_grad_base(a, k),), op)
-
-    def _pow_value(self, other: Value) -> Value:
-        a, b = self.data, other.data
-        out = numerics.power(a, b)
-        return _record(
-            out,
-            (self, other),
-            (numerics.pow_grad_base(a, b), numerics.pow_grad_exponent(a, b, out)),
-            "**",
-        )
-
-    # ---- unary primitives ---------------------------------------------------------------
-    def __neg__(self) -> Value:
-        """-a;  ∂/∂a = -1."""
-        return _record(-self.data, (self,), _MINUS_ONE, "neg")
-
-    def exp(self) -> Value:
-        """e^a;  ∂/∂a = e^a = out."""
-        out = numerics.exp(self.data)
-        return _record(out, (self,), (out,), "exp")
-
-    def log(self) -> Value:
-        """ln a;  ∂/∂a = 1/a."""
-        a = self.data
-        return _record(numerics.log(a), (self,), (numerics.div(1.0, a),), "log")
-
-    def tanh(self) -> Value:
-        """tanh a;  ∂/∂a = 1 - out²."""
-        out = numerics.tanh(self.data)
-        return _record(out, (self,), (1.0 - out * out,), "tanh")
-
-    def sigmoid(self) -> Value:
-        """σ(a) = 1/(1+e^-a);  ∂/∂a = out·(1 - out)."""
-        out = numerics.sigmoid(self.data)
-        return _record(out, (self,), (out * (1.0 - out),), "sigmoid")
-
-    def relu(self) -> Value:
-        """max(a, 0);  ∂/∂a = 1 if a > 0 else 0."""
-        a = self.data
-        return _record(numerics.relu(a), (self,), (1.0 if a > 0.0 else 0.0,), "relu")
-
-    def softplus(self) -> Value:
-        """ln(1 + e^a);  ∂/∂a = σ(a)."""
-        a = self.data
-        return _record(numerics.softplus(a), (self,), (numerics.sigmoid(a),), "softplus")
+            return _APPLY["**"](self, other)
+        return _APPLY["**k"](self, _check_number(other, "** exponent"))
 
     # ---- compositions -------------------------------------------------------------------
     def __radd__(self, other: Operand) -> Value:
@@ -224,7 +300,7 @@ class Value:
         return _lift(other, "/") / self
 
     def __rpow__(self, other: Operand) -> Value:
-        return _lift(other, "**")._pow_value(self)
+        return _APPLY["**"](_lift(other, "**"), self)
 
     def __pos__(self) -> Value:
         return self
@@ -253,7 +329,7 @@ class Value:
                 for node in order:
                     node.grad = 0.0
             self.grad = seed
-            if _anomaly_mode:
+            if _open_blocks and _MODE.get().anomaly:
                 _propagate_checked(order)
             else:
                 _propagate(order)
@@ -271,6 +347,111 @@ class Value:
 
 
 _get_grad = attrgetter("grad")
+
+
+# ---- the Value methods, generated from the table -----------------------------------------------
+_SOURCE = '''
+def {function}({params}):
+    """{doc}"""
+{prologue}    out = {forward}
+    return _record(out, ({parents},), ({locals},), {name})
+'''
+_LIFT = """\
+    if type({x}) is not Value:
+        {x} = _lift({x}, "{name}")
+"""
+
+
+def _source(op: Op, function: str) -> str:
+    """The function applying ``op``: its float rule and local derivatives are the table's code."""
+    n = op.arity or 2
+    xs = [f"x{i}" for i in range(n)]
+    locals_ = ", ".join(op.local_code(i, _OPERANDS, "out") for i in range(n))
+    doc = f"{op.forward_code(_OPERANDS[:n])};  " + ",  ".join(
+        f"∂/∂{_OPERANDS[i]} = {op.local_code(i, _OPERANDS, 'out')}" for i in range(n)
+    )
+    prologue = "".join(_LIFT.format(x=x, name=op.name) for x in xs[1:])
+    prologue += "".join(f"    {_OPERANDS[i]} = {x}.data\n" for i, x in enumerate(xs))
+    return _SOURCE.format(
+        function=function,
+        params=", ".join(xs) + (", k" if op.has_const else ""),
+        doc=doc,
+        prologue=prologue,
+        forward=op.forward_code(_OPERANDS[:n]),
+        parents=", ".join(xs),
+        locals=locals_,
+        name=f'(_OP_NAMES["{op.name}"].get(k) or _op_name("{op.name}", k))'
+        if op.has_const
+        else f'"{op.name}"',
+    )
+
+
+#: Table op -> the generated function applying it (``apply`` and the Value methods call these).
+_APPLY: dict[str, Callable[..., Value]] = {}
+
+
+def _generate() -> None:
+    for op in OPS.values():
+        _OP_NAMES[op.name] = {}
+        method = _METHODS.get(op.name, op.name)
+        function = f"_apply_{method.strip('_').replace('**', 'pow')}"
+        exec(_source(op, function), globals())  # noqa: S102 - our own templates
+        _APPLY[op.name] = globals()[function]
+        if op.name not in _NOT_METHODS:
+            setattr(Value, method, _APPLY[op.name])
+
+
+_NOT_METHODS = {"**", "**k", "bce"}  # reached through __pow__ and losses.binary_cross_entropy
+
+
+def apply(op: str, *operands: Operand, const: float | None = None) -> Value:
+    """Apply the table op named ``op`` to Values (``const``: its constant, e.g. k of "**k").
+
+    ``apply("*", a, b)`` is ``a * b``; tests use it to run every row of ``OPS`` the same way.
+
+    Raises:
+        KeyError: no op of that name.  TypeError: wrong number of operands or a missing constant.
+    """
+    row = OPS[op]
+    if len(operands) != (row.arity or 2) or (const is None) == row.has_const:
+        raise TypeError(
+            f"apply: {op!r} takes {row.arity or 2} operands"
+            + (" and const=" if row.has_const else " and no const")
+            + f", got {len(operands)} operands and const={const!r}"
+        )
+    first = _lift(operands[0], op)
+    extra = () if const is None else (_check_number(const, f"{op} const"),)
+    return _APPLY[op](first, *operands[1:], *extra)
+
+
+class OpName(str):
+    """An op name carrying the op's constant (``a ** 2``: text "**2", ``row`` "**k", ``const`` 2.0).
+
+    Stored in the node's ``op`` and read as ``node.const``: nothing parses the text, and a node
+    needs no extra slot. One object per (op, constant) in use, cached.
+    """
+
+    row: str
+    const: float
+
+
+def _op_name(row: str, k: float) -> OpName:
+    """The cached name of ``row`` with constant ``k`` (0.0 and -0.0 share one: a ** ±0 = 1)."""
+    names = _OP_NAMES.setdefault(row, {})
+    name = names.get(k)
+    if name is None:
+        if row == "**k":
+            text = f"**{int(k)}" if k.is_integer() and abs(k) < 1e15 else f"**{k!r}"
+        else:
+            text = row
+        name = OpName(text)
+        name.row, name.const = row, k
+        if len(names) < 256:  # the usual constants; any other gets a fresh name
+            names[k] = name
+    return name
+
+
+_OP_NAMES: dict[str, dict[float, OpName]] = {}
 
 
 def _propagate(order: list[Value]) -> None:
@@ -302,53 +483,6 @@ def _propagate_checked(order: list[Value]) -> None:
             parent.grad += contribution
 
 
-# ---- the same local derivatives as Values, for higher-order gradients ----------------------
-# Each rule mirrors the float rule stored by the op above; it gets the node (``out``) and its
-# parents as Values and returns ∂out/∂parent_i, so a gradient built from them is differentiable.
-
-
-def _symbolic_pow_value(out: Value, a: Value, b: Value) -> tuple[Operand, ...]:
-    d_db: Operand = 0.0 if a.data == 0.0 and b.data >= 0.0 else out * a.log()
-    return (b * a ** (b - 1.0), d_db)
-
-
-SYMBOLIC_DERIVATIVES: dict[str, Callable[..., tuple[Operand, ...]]] = {
-    "+": lambda out, *xs: _ones(len(xs)),
-    "-": lambda out, a, b: _ONE_MINUS_ONE,
-    "*": lambda out, a, b: (b, a),
-    "/": lambda out, a, b: (1.0 / b, -out / b),
-    "neg": lambda out, a: _MINUS_ONE,
-    "**": _symbolic_pow_value,
-    "exp": lambda out, a: (out,),
-    "log": lambda out, a: (1.0 / a,),
-    "tanh": lambda out, a: (1.0 - out * out,),
-    "sigmoid": lambda out, a: (out * (1.0 - out),),
-    "relu": lambda out, a: (1.0 if a.data > 0.0 else 0.0,),
-    "softplus": lambda out, a: (a.sigmoid(),),
-}
-
-
-def local_derivatives(node: Value) -> tuple[Operand, ...]:
-    """∂node/∂parent_i as Values (or constants), for building a differentiable backward pass."""
-    if node.op.startswith("**") and node.op != "**":  # a ** k, k a constant
-        (a,) = node.parents
-        k = float(node.op[2:])
-        if k == 0.0:  # a ** 0 = 1 is flat, even at a = 0 where k·a^(k-1) would be 0·inf
-            return (0.0,)
-        if k == 1.0:  # the constant 1, not 1·a**0 (whose own derivative 0·a^-1 is nan at a = 0)
-            return (1.0,)
-        return (k * a ** (k - 1.0),)
-    return SYMBOLIC_DERIVATIVES[node.op](node, *node.parents)
-
-
-def _pow_op(k: float) -> str:
-    """The op name of ``a ** k``: "**2", "**0.5" — k written so that float() gives it back."""
-    return f"**{int(k)}" if k.is_integer() and abs(k) < 1e15 else f"**{k!r}"
-
-
-_POW_OPS = {k: _pow_op(k) for k in (2.0, 3.0, 0.5, -1.0, -2.0, 1.0)}
-
-
 def _lift(other: object, op: str) -> Value:
     """Wrap a plain number as a constant leaf; anything else is a TypeError naming its type."""
     if isinstance(other, Value):
@@ -362,7 +496,7 @@ def _lift(other: object, op: str) -> Value:
 
 
 def vsum(values: Iterable[Operand]) -> Value:
-    """One n-ary sum node: v₀ + v₁ + … (added left to right);  ∂/∂each = 1.
+    """One n-ary sum node: v₀ + v₁ + … (added left to right);  ∂/∂each = 1 (``OPS["+"]``).
 
     Raises:
         ValueError: ``values`` is empty.
@@ -376,28 +510,47 @@ def vsum(values: Iterable[Operand]) -> Value:
     return _record(total, parents, _ones(len(parents)), "+")
 
 
-def dot(weights: Sequence[Value], inputs: Sequence[Value], bias: Value | None = None) -> Value:
+def dot(weights: Sequence[Value], inputs: Sequence[Operand], bias: Value | None = None) -> Value:
     """Σᵢ wᵢ·xᵢ (+ b): one "*" node per pair feeding one n-ary "+" node.
 
-    Exactly the graph (and the floats) of ``vsum([w * x for w, x in zip(weights, inputs)] + [b])``,
-    built in one loop because a neuron's weighted sum is the hottest path of a network.
+    Exactly the graph (and the floats) of ``vsum([w * x for w, x in zip(weights, inputs)] + [b])``
+    (a test holds it to ``OPS["*"]``), built in one loop because a neuron's weighted sum is the
+    hottest path of a network.
 
     Raises:
+        TypeError: a weight or the bias is not a Value, or an input is not a Value or a number.
         ShapeError: ``weights`` and ``inputs`` differ in length, or both are empty.
     """
     if len(weights) != len(inputs) or not weights:
         raise ShapeError(
-            f"dot: expected as many inputs as weights (at least one), got {len(weights)} weights and {len(inputs)} inputs"
+            f"dot: expected as many inputs as weights (at least one), "
+            f"got {len(weights)} weights and {len(inputs)} inputs"
         )
     record = _record
     xs = [x if type(x) is Value else _lift(x, "*") for x in inputs]
-    terms = [record(w.data * x.data, (w, x), (x.data, w.data), "*") for w, x in zip(weights, xs)]
+    try:
+        terms = [
+            record(w.data * x.data, (w, x), (x.data, w.data), "*") for w, x in zip(weights, xs)
+        ]
+    except AttributeError:
+        raise _dot_type_error(weights, bias) from None
     if bias is not None:
+        if not isinstance(bias, Value):
+            raise _dot_type_error(weights, bias)
         terms.append(bias)
     total = terms[0].data
     for term in terms[1:]:
         total += term.data
     return record(total, tuple(terms), _ones(len(terms)), "+")
+
+
+def _dot_type_error(weights: Sequence[object], bias: object) -> TypeError:
+    for i, w in enumerate(weights):
+        if not isinstance(w, Value):
+            return TypeError(
+                f"dot: weights[{i}] must be a Value (a parameter), got {type(w).__name__}: {w!r}"
+            )
+    return TypeError(f"dot: bias must be a Value or None, got {type(bias).__name__}: {bias!r}")
 
 
 _ONES_CACHE: dict[int, tuple[float, ...]] = {}
@@ -408,6 +561,48 @@ def _ones(n: int) -> tuple[float, ...]:
     if ones is None:
         ones = _ONES_CACHE[n] = (1.0,) * n
     return ones
+
+
+# ---- pickling: a graph as a flat table (no recursion) ------------------------------------------
+Record = tuple[float, float, tuple[int, ...], tuple[float, ...], str, str]
+
+
+def _flatten(root: Value) -> list[Value | Record]:
+    """Leaves as themselves (so they keep their identity), other nodes as records of indices."""
+    order = topological_order(root)
+    index = {node: i for i, node in enumerate(order)}
+    return [
+        node
+        if not node.parents
+        else (
+            node.data,
+            node.grad,
+            tuple(index[p] for p in node.parents),
+            node.local_grads,
+            node.op,
+            node.label,
+        )
+        for node in order
+    ]
+
+
+def _leaf(data: float, grad: float, label: str) -> Value:
+    leaf = Value(data, label)
+    leaf.grad = grad
+    return leaf
+
+
+def _rebuild(table: list[Value | Record]) -> Value:
+    nodes: list[Value] = []
+    for entry in table:
+        if isinstance(entry, Value):
+            nodes.append(entry)
+            continue
+        data, grad, parents, local_grads, op, label = entry
+        node = _record_graph(data, tuple(nodes[i] for i in parents), local_grads, op)
+        node.grad, node.label = grad, label
+        nodes.append(node)
+    return nodes[-1]
 
 
 # ---- recording: one function makes every node; the modes swap it -----------------------
@@ -428,22 +623,17 @@ def _record_graph(
     return out
 
 
-def _record_no_grad(
+def _record_by_mode(
     data: float, parents: tuple[Value, ...], local_grads: tuple[float, ...], op: str
 ) -> Value:
-    """Make a result that remembers nothing: a new leaf (inside ``no_grad()``)."""
-    return _record_graph(data, _NO_PARENTS, _NO_GRADS, "")
-
-
-def _record_checked(
-    data: float, parents: tuple[Value, ...], local_grads: tuple[float, ...], op: str
-) -> Value:
-    """``_record_graph``, raising AnomalyError when finite operands give a nan or inf."""
-    if not math.isfinite(data) and all(math.isfinite(p.data) for p in parents):
+    """Make a node as this thread's / task's mode says: a graph node, a leaf, checked or not."""
+    mode = _MODE.get()
+    if mode.anomaly and not math.isfinite(data) and all(math.isfinite(p.data) for p in parents):
         operands = ", ".join(repr(p.data) for p in parents)
         raise AnomalyError(f"forward of {op!r} gave {data!r} from operands ({operands})")
-    record = _record_no_grad if not _grad_enabled else _record_graph
-    return record(data, parents, local_grads, op)
+    if mode.grad:
+        return _record_graph(data, parents, local_grads, op)
+    return _record_graph(data, _NO_PARENTS, _NO_GRADS, "")  # no_grad: a new leaf
 
 
 def _describe(node: Value) -> str:
@@ -452,19 +642,62 @@ def _describe(node: Value) -> str:
     return f"{node.op!r}{label} with operands ({operands})"
 
 
-_grad_enabled = True
-_anomaly_mode = False
+# ---- modes: per thread and per asyncio task ------------------------------------------------
+@dataclass(frozen=True)
+class _Mode:
+    grad: bool = True
+    anomaly: bool = False
+
+
+_RECORDING = _Mode()  # frozen: the default of every thread and task
+_MODE: contextvars.ContextVar[_Mode] = contextvars.ContextVar(
+    "microgradnet_mode", default=_RECORDING
+)
+#: How many no_grad / detect_anomaly blocks are open in any thread or task. While there are none
+#: (training), every op records through ``_record_graph`` without consulting the context at all;
+#: while there are some, ops ask ``_MODE`` (a context variable) what their own context wants.
+_open_blocks = 0
+_lock = threading.Lock()
 _record: Callable[[float, tuple[Value, ...], tuple[float, ...], str], Value] = _record_graph
 
 
-def _select_recorder() -> None:
-    global _record
-    if _anomaly_mode:
-        _record = _record_checked
-    elif _grad_enabled:
-        _record = _record_graph
-    else:
-        _record = _record_no_grad
+@contextmanager
+def _mode(**changes: bool) -> Iterator[None]:
+    global _open_blocks, _record
+    token = _MODE.set(_Mode(**{**_MODE.get().__dict__, **changes}))
+    with _lock:
+        _open_blocks += 1
+        _record = _record_by_mode
+    try:
+        yield
+    finally:
+        _MODE.reset(token)
+        with _lock:
+            _open_blocks -= 1
+            if _open_blocks == 0:
+                _record = _record_graph
+
+
+def is_grad_enabled() -> bool:
+    """True unless inside ``no_grad()`` (in this thread or task)."""
+    return _MODE.get().grad
+
+
+def no_grad() -> AbstractContextManager[None]:
+    """Inside this block, ops record no graph: results are plain leaves (for updates, evaluation).
+
+    The mode belongs to the thread or asyncio task that opened the block; others keep recording.
+    """
+    return _mode(grad=False)
+
+
+def detect_anomaly(enabled: bool = True) -> AbstractContextManager[None]:
+    """Inside this block, the first op to turn finite numbers into nan/inf raises AnomalyError.
+
+    Checked in the forward pass (as each op runs) and in ``backward()`` (as each local gradient
+    is applied). Slower; meant for hunting a nan, not for training. Per thread and task.
+    """
+    return _mode(anomaly=bool(enabled))
 
 
 @contextmanager
@@ -486,38 +719,27 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def is_grad_enabled() -> bool:
-    """True unless inside ``no_grad()``."""
-    return _grad_enabled
+# ---- notebook display: filled by a higher layer ------------------------------------------------
+def _no_picture(obj: object) -> str | None:
+    return None
 
 
-@contextmanager
-def no_grad() -> Iterator[None]:
-    """Inside this block, ops record no graph: results are plain leaves (for updates, evaluation)."""
-    global _grad_enabled
-    previous = _grad_enabled
-    _grad_enabled = False
-    _select_recorder()
-    try:
-        yield
-    finally:
-        _grad_enabled = previous
-        _select_recorder()
+_display_hook: Callable[[object], str | None] = _no_picture
 
 
-@contextmanager
-def detect_anomaly(enabled: bool = True) -> Iterator[None]:
-    """Inside this block, the first op to turn finite numbers into nan/inf raises AnomalyError.
+def set_display_hook(draw: Callable[[object], str | None]) -> None:
+    """Set how Jupyter draws a Value or an MLP: ``draw(obj)`` returns SVG text, or None for text.
 
-    Checked in the forward pass (as each op runs) and in ``backward()`` (as each local gradient
-    is applied). Slower; meant for hunting a nan, not for training.
+    ``microgradnet.display`` installs the pictures of ``microgradnet.render`` when the package is
+    imported; the engine itself draws nothing and imports nothing above it.
     """
-    global _anomaly_mode
-    previous = _anomaly_mode
-    _anomaly_mode = enabled
-    _select_recorder()
-    try:
-        yield
-    finally:
-        _anomaly_mode = previous
-        _select_recorder()
+    global _display_hook
+    _display_hook = draw
+
+
+def display_svg(obj: object) -> str | None:
+    """The picture of ``obj`` through the display hook (None: let Jupyter show the text repr)."""
+    return _display_hook(obj)
+
+
+_generate()

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-__all__ = ["AnomalyError", "FileError", "GradcheckError", "RenderError", "ShapeError"]
+__all__ = [
+    "AnomalyError",
+    "FileError",
+    "GradcheckError",
+    "RenderError",
+    "ShapeError",
+    "SizeLimitError",
+]
 
 
 class AnomalyError(ArithmeticError):
@@ -23,3 +30,7 @@ class RenderError(RuntimeError):
 
 class ShapeError(ValueError):
     """A weight matrix, bias vector, input or target has the wrong shape (says expected and actual)."""
+
+
+class SizeLimitError(ValueError):
+    """A size over a documented limit, refused before any work (names the argument and the limit)."""

@@ -4,7 +4,7 @@
 so a gradient can be differentiated again (second derivatives, Hessians, Hessian-vector
 products). It never touches ``.grad``. ``grad(f)`` and ``hessian(f)`` wrap it in the style of JAX.
 
-The backward graph is built from ``engine.local_derivatives`` (one symbolic rule per op). A
+The backward graph is built from ``engine.local_derivatives`` (the op table's Value-level rules). A
 constant local derivative of 1 passes the upstream gradient on unchanged, −1 negates it and 0
 contributes nothing, so the graph of a gradient holds only the multiplications the chain rule
 really needs (which also keeps its picture readable).
@@ -47,7 +47,7 @@ def gradients(
 
     With ``create_graph=False`` the results are floats. With ``create_graph=True`` they are Values
     whose graph is the backward pass (each local derivative a Value, see
-    ``engine.SYMBOLIC_DERIVATIVES``), so they can be differentiated again; inside ``no_grad()``
+    the ``symbolic`` column of ``engine.OPS``), so they can be differentiated again; inside ``no_grad()``
     they are plain leaves with the same numbers. An input the output does not depend on gets 0.
 
     Raises:

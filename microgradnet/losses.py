@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from numbers import Real
+from typing import cast
 
-from microgradnet.engine import Number, Value, vsum
+from microgradnet.engine import Number, Value, apply, vsum
 from microgradnet.errors import ShapeError
 
 __all__ = [
@@ -17,15 +19,43 @@ __all__ = [
 ]
 
 Outputs = Value | Sequence[Value]
-Targets = Number | Sequence[Number]
+Targets = Number | Value | Sequence[Number | Value]
 
 
-def _pairs(y: Outputs, t: Targets) -> list[tuple[Value, float]]:
-    ys = [y] if isinstance(y, Value) else list(y)
-    ts = [t] if isinstance(t, (int, float)) else list(t)
+def _pairs(y: Outputs, t: Targets) -> list[tuple[Value, Value | float]]:
+    """(output, target) pairs, after checking types and lengths (a str is never a sequence here)."""
+    ys = [y] if type(y) is Value else _sequence(y, "output")
+    ts = [t] if type(t) is float or isinstance(t, (Real, Value)) else _sequence(t, "target")
     if len(ys) != len(ts):
         raise ShapeError(f"target: expected {len(ys)} values (one per output), got {len(ts)}")
-    return [(yk, float(tk)) for yk, tk in zip(ys, ts)]
+    for k, yk in enumerate(ys):
+        if type(yk) is not Value and not isinstance(yk, Value):
+            raise TypeError(f"output[{k}]: expected a Value, got {type(yk).__name__}: {yk!r}"[:200])
+    return [(cast(Value, yk), _target(tk, k)) for k, (yk, tk) in enumerate(zip(ys, ts))]
+
+
+def _sequence(items: object, what: str) -> list[object]:
+    if isinstance(items, (str, bytes)) or not isinstance(items, Sequence):
+        raise TypeError(
+            f"{what}: expected a number or a sequence of numbers"
+            f"{' (Values)' if what == 'output' else ''}, got {type(items).__name__}: {items!r}"[
+                :200
+            ]
+        )
+    return list(items)
+
+
+def _target(tk: object, k: int) -> Value | float:
+    """A target: a number, or a Value (a leaf a compiled step feeds new targets through)."""
+    if type(tk) is float:
+        return tk
+    if isinstance(tk, Value):
+        return tk
+    if isinstance(tk, bool) or not isinstance(tk, Real):
+        raise TypeError(
+            f"target[{k}]: expected a real number, got {type(tk).__name__}: {tk!r}"[:200]
+        )
+    return float(tk)
 
 
 def _total(terms: list[Value]) -> Value:
@@ -41,17 +71,22 @@ def half_squared_error(y: Outputs, t: Targets) -> Value:
 def binary_cross_entropy(y: Outputs, t: Targets) -> Value:
     """L = −Σₖ [tₖ ln yₖ + (1 − tₖ) ln(1 − yₖ)], computed stably.
 
-    When ``yₖ`` is a sigmoid node ``σ(z)`` (an MLP's sigmoid output) the loss is computed from its
-    logit as ``softplus(z) − t·z``, which never takes the log of 0 and gives ∂L/∂z = y − t exactly
-    as in the textbook. Otherwise (including inside ``no_grad()``, where results keep no graph)
-    the probabilities are used directly, and ln 0 gives inf by the IEEE policy; pass logits to
+    When ``yₖ`` is a sigmoid node ``σ(z)`` (an MLP's sigmoid output) each term is one "bce" node
+    (see ``engine.OPS``) with operands ``yₖ``, ``z`` and ``tₖ``: its value is computed from the logit as
+    ``softplus(z) − t·z``, which never takes the log of 0; after ``backward()`` ``yₖ.grad`` is
+    ∂L/∂y = (y − t)/(y(1 − y)) and ``z.grad`` is y − t, as in the textbook, even where σ
+    saturates. Otherwise (including inside ``no_grad()``, where results keep no graph) the
+    probabilities are used directly, and ln 0 gives inf by the IEEE policy; pass logits to
     ``binary_cross_entropy_with_logits`` for a loss that is stable there too.
+
+    Raises:
+        TypeError: an output is not a Value, or a target is not a real number (a string too).
+        ShapeError: not one target per output.
     """
     terms = []
     for yk, tk in _pairs(y, t):
         if yk.op == "sigmoid":
-            z = yk.parents[0]
-            terms.append(z.softplus() - tk * z)
+            terms.append(apply("bce", yk, yk.parents[0], tk))
         else:
             terms.append(-(tk * yk.log() + (1.0 - tk) * (1.0 - yk).log()))
     return _total(terms)

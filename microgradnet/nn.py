@@ -14,10 +14,17 @@ import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from microgradnet.engine import Number, Value, dot
-from microgradnet.errors import ShapeError
+from microgradnet.compiled import CompiledStep, LossFunction
+from microgradnet.engine import Number, Value, display_svg, dot
+from microgradnet.errors import ShapeError, SizeLimitError
 
-__all__ = ["ACTIVATIONS", "Neuron", "Layer", "MLP", "Trace"]
+__all__ = ["ACTIVATIONS", "MAX_LAYER_WIDTH", "MAX_PARAMETERS", "Neuron", "Layer", "MLP", "Trace"]
+
+#: Largest number of inputs or neurons in one layer ``MLP(...)`` accepts.
+MAX_LAYER_WIDTH = 100_000
+#: Largest number of parameters (weights and biases) ``MLP(...)`` accepts: about 1.5 GB of
+#: Values, far beyond what a scalar engine trains in reasonable time.
+MAX_PARAMETERS = 10_000_000
 
 Input = Value | Number
 
@@ -145,6 +152,39 @@ class Trace:
         return self.a[-1]
 
 
+def _checked_sizes(n_inputs: object, layer_sizes: object, bias: bool) -> list[int]:
+    """[n_inputs, *layer_sizes] after checking types, ranges and the size limits."""
+    if isinstance(layer_sizes, (str, bytes)) or not isinstance(layer_sizes, Sequence):
+        raise TypeError(
+            f"MLP: layer_sizes must be a sequence of ints, got {type(layer_sizes).__name__}"
+        )
+    sizes = [n_inputs, *layer_sizes]
+    for i, size in enumerate(sizes):
+        where = "n_inputs" if i == 0 else f"layer_sizes[{i - 1}]"
+        if not isinstance(size, int) or isinstance(size, bool):
+            raise TypeError(
+                f"MLP: {where} must be an int, got {type(size).__name__}: {size!r}"[:200]
+            )
+        if size < 1:
+            raise ValueError(f"MLP: {where} must be at least 1, got {size}")
+        if size > MAX_LAYER_WIDTH:
+            raise SizeLimitError(
+                f"MLP: {where} is {_short(size)}, over the limit MAX_LAYER_WIDTH = {MAX_LAYER_WIDTH:,}"
+            )
+    ints: list[int] = sizes  # checked above
+    total = sum(n_in * n_out + (n_out if bias else 0) for n_in, n_out in itertools.pairwise(ints))
+    if total > MAX_PARAMETERS:
+        raise SizeLimitError(
+            f"MLP: {total:,} parameters for sizes {ints}, over the limit MAX_PARAMETERS = {MAX_PARAMETERS:,}"
+        )
+    return ints
+
+
+def _short(n: int) -> str:
+    digits = len(str(n)) if n < 10**50 else None
+    return f"{n:,}" if digits is not None and digits <= 20 else "a number of more than 20 digits"
+
+
 def _activation_list(activation: str | Sequence[str], n_layers: int) -> list[str]:
     if isinstance(activation, str):
         return [check_activation(activation)] * n_layers
@@ -161,6 +201,12 @@ class MLP:
     ±1/√fan_in from ``rng`` (a ``random.Random``; a fresh unseeded one if None) and biases at 0.
     ``MLP.from_weights(weights, biases, activation)`` builds a network with exact weights.
     ``activation`` is one name for every layer or a list with one name per layer.
+
+    Raises:
+        TypeError: a size is not an int, or ``rng`` is not a ``random.Random``.
+        ValueError: a size is below 1.
+        SizeLimitError: a layer wider than ``MAX_LAYER_WIDTH``, or more than ``MAX_PARAMETERS``
+            parameters in all (checked before anything is built).
     """
 
     __slots__ = ("layers", "n_inputs")
@@ -174,12 +220,12 @@ class MLP:
         bias: bool = True,
         rng: random.Random | None = None,
     ) -> None:
-        rng = random.Random() if rng is None else rng
-        sizes = [n_inputs, *layer_sizes]
-        if any(not isinstance(s, int) or isinstance(s, bool) or s < 1 for s in sizes):
-            raise ValueError(
-                f"layer sizes must be positive ints, got n_inputs={n_inputs!r}, layer_sizes={list(layer_sizes)!r}"
+        if rng is not None and not isinstance(rng, random.Random):
+            raise TypeError(
+                f"MLP: rng must be a random.Random or None, got {type(rng).__name__}: {rng!r}"
             )
+        rng = random.Random() if rng is None else rng
+        sizes = _checked_sizes(n_inputs, layer_sizes, bias)
         weights = [
             [
                 [rng.uniform(-1.0, 1.0) / math.sqrt(fan_in) for _ in range(fan_in)]
@@ -271,6 +317,15 @@ class MLP:
     def parameters(self) -> list[Value]:
         return [p for layer in self.layers for p in layer.parameters()]
 
+    def compiled_step(self, loss: LossFunction) -> CompiledStep:
+        """One training step (forward, ``loss(ys, ts)``, backward) compiled to straight-line Python.
+
+        See ``microgradnet.compiled``: ``step(xs, ts)`` adds the gradients to every parameter's
+        ``.grad``, bit-identical to ``loss([mlp(x) for x in xs], ts).backward()``, and runs on
+        the graph engine whenever the batch's structure differs from the traced one.
+        """
+        return CompiledStep(self, loss)
+
     def named_parameters(self) -> list[tuple[str, Value]]:
         return [(p.label, p) for p in self.parameters()]
 
@@ -300,9 +355,4 @@ class MLP:
 
     def _repr_svg_(self) -> str | None:
         """Jupyter shows an MLP as its network diagram (the text repr if it cannot be drawn)."""
-        from microgradnet.render import RenderError, network_diagram, to_svg
-
-        try:
-            return to_svg(network_diagram(self))
-        except RenderError:
-            return None
+        return display_svg(self)

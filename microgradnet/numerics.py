@@ -6,7 +6,7 @@ Overflow gives ±inf, 0/0 and undefined results give nan, a pole gives ±inf. No
 nan or inf first appeared, use :func:`microgradnet.detect_anomaly`.
 
 Every function takes and returns plain floats, so the engine, ``deltas`` and code produced by
-``compile`` compute bit-identical numbers.
+``codegen`` compute bit-identical numbers.
 """
 
 from __future__ import annotations
@@ -14,6 +14,9 @@ from __future__ import annotations
 import math
 
 __all__ = [
+    "BCE_SLOPE_CAP",
+    "bce_rest",
+    "bce_slope",
     "div",
     "exp",
     "log",
@@ -86,9 +89,9 @@ def log(a: float) -> float:
     return NAN  # negative or nan
 
 
-def tanh(a: float) -> float:
-    """tanh a; already stable for every input."""
-    return math.tanh(a)
+#: tanh a: ``math.tanh`` itself, already stable for every input (no wrapper: it is called once per
+#: neuron, in the engine and in compiled code alike).
+tanh = math.tanh
 
 
 def sigmoid(a: float) -> float:
@@ -109,3 +112,23 @@ def softplus(a: float) -> float:
 def relu(a: float) -> float:
     """max(a, 0); nan stays nan."""
     return 0.0 if a <= 0.0 else a  # noqa: FURB136 (max(0.0, nan) would give 0.0, not nan)
+
+
+#: |∂L/∂y| of binary cross-entropy where the exact value overflows (y rounds to 0 or 1): large,
+#: yet small enough that times an upstream gradient up to 1e7 and times σ' = 0 it gives 0, not nan.
+BCE_SLOPE_CAP = 2.0**1000
+
+
+def bce_slope(y: float, t: float) -> float:
+    """∂L/∂y = −t/y + (1−t)/(1−y) for L = −[t ln y + (1−t) ln(1−y)]; ±BCE_SLOPE_CAP, not ±inf."""
+    slope = (0.0 if t == 0.0 else div(-t, y)) + (0.0 if t == 1.0 else div(1.0 - t, 1.0 - y))
+    return math.copysign(BCE_SLOPE_CAP, slope) if math.isinf(slope) else slope
+
+
+def bce_rest(y: float, t: float) -> float:
+    """(y − t) − ∂L/∂y·y(1 − y): the part of ∂L/∂z, for y = σ(z), that the path through y loses.
+
+    Mathematically 0; in floats it is the rounding of that path, and all of y − t once σ'(z) =
+    y(1 − y) rounds to 0 (|z| ≳ 37). The loss's own edge to z carries it, so ∂L/∂z = y − t.
+    """
+    return (y - t) - bce_slope(y, t) * (y * (1.0 - y))

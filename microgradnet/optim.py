@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
+from numbers import Real
 
 from microgradnet.engine import Value
 
@@ -17,13 +19,19 @@ class SGD:
     """
 
     def __init__(self, parameters: Iterable[Value], lr: float) -> None:
+        """Raises: TypeError (a parameter is not a Value, ``lr`` not a real number), ValueError
+        (``lr`` is not finite and positive)."""
         self.parameters = list(parameters)
-        bad = [type(p).__name__ for p in self.parameters if not isinstance(p, Value)]
-        if bad:
-            raise TypeError(f"SGD needs Values as parameters, got {bad[0]}")
-        if not isinstance(lr, (int, float)) or isinstance(lr, bool) or not lr > 0:
-            raise ValueError(f"SGD learning rate must be a positive number, got {lr!r}")
-        self.lr = float(lr)
+        for i, p in enumerate(self.parameters):
+            if not isinstance(p, Value):
+                raise TypeError(
+                    f"SGD: parameters[{i}] must be a Value, got {type(p).__name__}: {p!r}"[:200]
+                )
+        if not isinstance(lr, Real) or isinstance(lr, bool):
+            raise TypeError(f"SGD: lr must be a real number, got {type(lr).__name__}: {lr!r}"[:200])
+        if not (math.isfinite(lr) and lr > 0):
+            raise ValueError(f"SGD: lr must be a finite positive number, got {lr!r}")
+        self.lr: float = float(lr)
 
     def step(self) -> None:
         lr = self.lr

@@ -174,10 +174,20 @@ STENCIL_DRIFT = 1e-3
 
 Impl = Callable[..., Any]  # (const, *operands) -> result
 
+program_inputs = st.floats(min_value=-2.0, max_value=2.0, allow_nan=False)
+#: Operands away from 0 by 0.5 (a divisor), and positive ones (log, sqrt, a power's base).
+_away_from_zero = st.floats(0.5, 2.0) | st.floats(-2.0, -0.5)
+_positive = st.floats(0.5, 2.0)
+
 
 @dataclass(frozen=True)
 class ProgramOp:
-    """One op of a random expression graph: arity (0 = n-ary), its Value form, a math reference."""
+    """One op of a random expression graph: arity (0 = n-ary), its Value form, a math reference.
+
+    ``ok`` says whether drawn operands are usable (random graphs drop a step otherwise);
+    ``domain`` draws operands that always are, with every result within VALUE_BOUND, so a
+    single-op program needs no filter at all.
+    """
 
     name: str
     arity: int
@@ -185,6 +195,7 @@ class ProgramOp:
     reference: Impl
     ok: Callable[..., bool] = lambda c, *a: True
     const: st.SearchStrategy[float] | None = None
+    domain: st.SearchStrategy[float] = program_inputs
 
 
 def _sigmoid_ref(x: float) -> float:
@@ -195,6 +206,12 @@ def _vsum(c: float, *xs: Any) -> Any:
     from microgradnet.engine import vsum
 
     return vsum(xs)
+
+
+def _bce(c: float, a: Any) -> Any:
+    from microgradnet.losses import binary_cross_entropy
+
+    return binary_cross_entropy(a.sigmoid(), c)
 
 
 _far_from_zero = st.floats(0.5, 3.0) | st.floats(-3.0, -0.5)
@@ -221,10 +238,17 @@ PROGRAM_OPS: dict[str, ProgramOp] = {
             lambda c, a, b: a / b,
             lambda c, a, b: a / b,
             lambda c, a, b: abs(b) >= POLE_MARGIN,
+            domain=_away_from_zero,
         ),
         ProgramOp("neg", 1, lambda c, a: -a, lambda c, a: -a),
         ProgramOp(
-            "pow_k", 1, lambda c, a: a**c, lambda c, a: math.pow(a, c), _pow_k_ok, _exponents
+            "pow_k",
+            1,
+            lambda c, a: a**c,
+            lambda c, a: math.pow(a, c),
+            _pow_k_ok,
+            _exponents,
+            _positive,
         ),
         ProgramOp(
             "pow_value",
@@ -232,10 +256,16 @@ PROGRAM_OPS: dict[str, ProgramOp] = {
             lambda c, a, b: a**b,
             lambda c, a, b: math.pow(a, b),
             lambda c, a, b: a >= POLE_MARGIN,
+            domain=_positive,
         ),
         ProgramOp("exp", 1, lambda c, a: a.exp(), lambda c, a: math.exp(a)),
         ProgramOp(
-            "log", 1, lambda c, a: a.log(), lambda c, a: math.log(a), lambda c, a: a >= POLE_MARGIN
+            "log",
+            1,
+            lambda c, a: a.log(),
+            lambda c, a: math.log(a),
+            lambda c, a: a >= POLE_MARGIN,
+            domain=_positive,
         ),
         ProgramOp("tanh", 1, lambda c, a: a.tanh(), lambda c, a: math.tanh(a)),
         ProgramOp("sigmoid", 1, lambda c, a: a.sigmoid(), lambda c, a: _sigmoid_ref(a)),
@@ -245,6 +275,7 @@ PROGRAM_OPS: dict[str, ProgramOp] = {
             lambda c, a: a.relu(),
             lambda c, a: max(a, 0.0),
             lambda c, a: abs(a) >= KINK_MARGIN,
+            domain=st.floats(2 * KINK_MARGIN, 2.0) | st.floats(-2.0, -2 * KINK_MARGIN),
         ),
         ProgramOp("softplus", 1, lambda c, a: a.softplus(), lambda c, a: math.log1p(math.exp(a))),
         ProgramOp(
@@ -253,6 +284,7 @@ PROGRAM_OPS: dict[str, ProgramOp] = {
             lambda c, a: a.sqrt(),
             lambda c, a: math.sqrt(a),
             lambda c, a: a >= POLE_MARGIN,
+            domain=_positive,
         ),
         ProgramOp("radd", 1, lambda c, a: c + a, lambda c, a: c + a, const=_constants),
         ProgramOp("rsub", 1, lambda c, a: c - a, lambda c, a: c - a, const=_constants),
@@ -264,6 +296,7 @@ PROGRAM_OPS: dict[str, ProgramOp] = {
             lambda c, a: c / a,
             lambda c, a: abs(a) >= POLE_MARGIN,
             _constants,
+            _away_from_zero,
         ),
         ProgramOp(
             "rpow", 1, lambda c, a: c**a, lambda c, a: math.pow(c, a), const=st.floats(0.5, 3.0)
@@ -272,6 +305,8 @@ PROGRAM_OPS: dict[str, ProgramOp] = {
         ProgramOp("subc", 1, lambda c, a: a - c, lambda c, a: a - c, const=_constants),
         ProgramOp("mulc", 1, lambda c, a: a * c, lambda c, a: a * c, const=_constants),
         ProgramOp("divc", 1, lambda c, a: a / c, lambda c, a: a / c, const=_far_from_zero),
+        # binary cross-entropy of σ(a) against the target c: the engine's "bce" op
+        ProgramOp("bce", 1, _bce, lambda c, a: math.log1p(math.exp(a)) - c * a, const=unit),
     ]
 }
 
@@ -348,8 +383,6 @@ def smooth_around(
     return True
 
 
-program_inputs = st.floats(min_value=-2.0, max_value=2.0, allow_nan=False)
-
 
 @st.composite
 def programs(
@@ -386,6 +419,22 @@ def programs(
     program = Program(inputs, tuple(steps))
     assume(smooth_around(program))
     return program
+
+
+@st.composite
+def single_op(draw: st.DrawFn, name: str) -> Program:
+    """One application of op ``name``, every input drawn from the op's domain: no filter can fail.
+
+    The domains keep 0.25 (a pole, an edge of a domain) or 0.02 (relu's kink) away, far more than
+    a central difference's h, so the program is smooth around its point by construction.
+    """
+    op = PROGRAM_OPS[name]
+    n = draw(st.integers(1, 3))
+    inputs = tuple(draw(st.lists(op.domain, min_size=n, max_size=n)))
+    arity = op.arity or draw(st.integers(2, 4))
+    args = tuple(draw(st.integers(0, n - 1)) for _ in range(arity))
+    const = draw(op.const) if op.const is not None else 0.0
+    return Program(inputs, (Step(name, args, const),))
 
 
 def parameter_vector(case: NetCase) -> list[float]:

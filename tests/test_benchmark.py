@@ -192,3 +192,39 @@ def test_command_line_rejects_unknown_names(capsys: pytest.CaptureFixture[str]) 
 def test_memory_probe_prints_bytes_per_node(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--memory-probe", "microgradnet", "20000"]) == 0
     assert float(capsys.readouterr().out) >= 0.0
+
+
+def test_a_baseline_checkout_runs_beside_this_one_without_mixing_modules() -> None:
+    """--baseline DIR imports that folder's package under its own module objects."""
+    import sys
+    from pathlib import Path
+
+    import microgradnet
+    from microgradnet.benchmark.engines import load_baseline
+
+    root = str(Path(microgradnet.__file__).resolve().parent.parent)  # this checkout, loaded twice
+    before = {
+        name: module for name, module in sys.modules.items() if name.startswith("microgradnet")
+    }
+    baseline = load_baseline(root)
+    assert not isinstance(baseline, str) and baseline.name == "baseline"
+    assert baseline.lib is not microgradnet and baseline.lib.Value is not microgradnet.Value
+    after = {
+        name: module for name, module in sys.modules.items() if name.startswith("microgradnet")
+    }
+    assert after == before  # ours are back, none of the baseline's left behind
+    problem = w1_problem()
+    got = baseline.w1(problem).gradients()
+    want = PlainFloats().w1(problem).gradients()
+    assert check("baseline", "W1", got, want, rel=1e-12, abs_=1e-15).ok
+    assert load_baseline("/nonexistent") == "no microgradnet package in /nonexistent"
+    assert load_engines(("baseline",)) == {"baseline": "needs --baseline DIR"}
+
+
+def test_help_describes_the_workloads_in_words(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    text = capsys.readouterr().out
+    assert "issue" not in text
+    assert "W2  one training step of MLP(2, [16, 16, 1]) on 100 two-moons points" in text
+    assert "--baseline DIR" in text

@@ -3,9 +3,16 @@ reused nodes, accumulation rules, a deep chain, no_grad, detect_anomaly and bad 
 
 from __future__ import annotations
 
+import asyncio
 import math
+import pickle
+import random
+import subprocess
+import sys
+import threading
 from collections.abc import Callable
 from fractions import Fraction
+from pathlib import Path
 
 import pytest
 
@@ -15,6 +22,7 @@ from microgradnet import (
     AnomalyError,
     Value,
     detect_anomaly,
+    dot,
     is_grad_enabled,
     no_grad,
     vsum,
@@ -574,3 +582,177 @@ def test_dot_is_the_same_graph_as_products_and_a_sum_and_checks_lengths() -> Non
         dot(w, x[:1])
     with pytest.raises(ShapeError, match="at least one"):
         dot([], [])
+
+
+# ---- modes per thread and per asyncio task (contextvars) ----------------------------------------
+
+
+def test_no_grad_in_one_thread_leaves_other_threads_recording() -> None:
+    inside, done = threading.Event(), threading.Event()
+    seen: dict[str, object] = {}
+
+    def quiet() -> None:
+        with no_grad():
+            inside.set()
+            done.wait(5)
+            seen["quiet"] = (Value(2.0) * 3.0).parents, is_grad_enabled()
+
+    worker = threading.Thread(target=quiet)
+    worker.start()
+    assert inside.wait(5)
+    recorded = Value(2.0) * 3.0  # this thread is not inside no_grad
+    assert is_grad_enabled() and len(recorded.parents) == 2
+    done.set()
+    worker.join(5)
+    assert seen["quiet"] == ((), False)
+    assert len((Value(1.0) + 1.0).parents) == 2  # and after every block closed
+
+
+def test_detect_anomaly_belongs_to_the_thread_that_opened_it() -> None:
+    inside, done = threading.Event(), threading.Event()
+    errors: list[str] = []
+
+    def hunting() -> None:
+        with detect_anomaly():
+            inside.set()
+            done.wait(5)
+            try:
+                Value(0.0).log()
+            except AnomalyError as error:
+                errors.append(str(error))
+
+    worker = threading.Thread(target=hunting)
+    worker.start()
+    assert inside.wait(5)
+    assert Value(0.0).log().data == -math.inf  # no anomaly mode here: the IEEE result
+    done.set()
+    worker.join(5)
+    assert len(errors) == 1 and "'log'" in errors[0]
+
+
+def test_no_grad_in_one_asyncio_task_leaves_other_tasks_recording() -> None:
+    async def quiet(entered: asyncio.Event, release: asyncio.Event) -> tuple[object, bool]:
+        with no_grad():
+            entered.set()
+            await release.wait()
+            return (Value(2.0) * 3.0).parents, is_grad_enabled()
+
+    async def main() -> tuple[object, bool, int]:
+        entered, release = asyncio.Event(), asyncio.Event()
+        task = asyncio.create_task(quiet(entered, release))
+        await entered.wait()
+        loud = await asyncio.create_task(_record_one())
+        release.set()
+        parents, enabled = await task
+        return parents, enabled, loud
+
+    parents, enabled, loud = asyncio.run(main())
+    assert parents == () and enabled is False
+    assert loud == 2  # the other task, running while the first was inside no_grad, recorded
+
+
+async def _record_one() -> int:
+    return len((Value(1.0) * 2.0).parents) if is_grad_enabled() else -1
+
+
+# ---- pickling, the generic topological order, layering ------------------------------------------
+
+
+def test_a_deep_chain_pickles_without_recursion_and_keeps_values_and_grads() -> None:
+    x = Value(0.5, "x")
+    y = x
+    for _ in range(100_000):
+        y = y * 1.0001 + 0.0001
+    y.label = "y"
+    y.backward()
+    x2, y2 = pickle.loads(pickle.dumps((x, y)))
+    order, order2 = topological_order(y), topological_order(y2)
+    assert len(order2) == len(order) == 400_001
+    assert sum(n is x2 for n in order2) == 1  # a leaf keeps its identity: the graph's x is x2
+    assert [(n.data, n.grad, n.op) for n in order2] == [(n.data, n.grad, n.op) for n in order]
+    assert y2.label == "y" and x2.label == "x"
+    x2.grad = 0.0
+    y2.zero_grad()
+    y2.backward()
+    assert x2.grad == x.grad  # the same graph, the same floats
+
+
+def test_a_pickled_power_keeps_its_exponent() -> None:
+    a = Value(1.5, "a")
+    out = pickle.loads(pickle.dumps(a**3))
+    assert out.op == "**3" and out.const == 3.0 and out.local_grads == (3 * 1.5**2,)
+
+
+def test_topological_order_takes_any_nodes_and_a_parents_function() -> None:
+    deps = {"L": ["y", "t"], "y": ["z"], "z": ["x", "w"], "t": [], "x": [], "w": []}
+    order = topological_order("L", parents=lambda k: deps[k])
+    assert order[-1] == "L" and sorted(order) == sorted(deps)
+    assert all(order.index(d) < order.index(k) for k in deps for d in deps[k])
+    # several roots, the first finished first; reversed(...) visits parents in the order given
+    assert topological_order("z", "t", parents=lambda k: reversed(deps[k])) == ["x", "w", "z", "t"]
+
+
+def test_topological_order_is_iterative_for_a_million_deep_generic_chain() -> None:
+    order = topological_order(1_000_000, parents=lambda n: (n - 1,) if n else ())
+    assert len(order) == 1_000_001 and order[0] == 0 and order[-1] == 1_000_000
+
+
+@pytest.mark.parametrize("root", [None, 3.0, "x"])
+def test_topological_order_of_a_non_value_names_it(root: object) -> None:
+    with pytest.raises(TypeError, match=rf"root 0 must be a Value \(or pass parents=\), got {type(root).__name__}"):
+        topological_order(root)  # type: ignore[call-overload]
+
+
+def test_the_engine_imports_nothing_above_it() -> None:
+    """engine.py and nn.py import no drawing code; notebook display goes through the hook."""
+    import ast
+
+    import microgradnet.engine as engine_module
+    import microgradnet.nn as nn_module
+
+    allowed = {
+        engine_module: {"microgradnet.errors", "microgradnet.graph", "microgradnet.numerics"},
+        nn_module: {"microgradnet.compiled", "microgradnet.engine", "microgradnet.errors"},
+    }
+    for module, permitted in allowed.items():
+        tree = ast.parse(Path(module.__file__ or "").read_text(encoding="utf-8"))
+        imported = {
+            node.module
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("microgradnet")
+        }
+        assert imported <= permitted, (module.__name__, imported - permitted)
+    done = subprocess.run(
+        [sys.executable, "-c", "import sys, microgradnet; print(any(m.startswith(('graphviz', "
+         "'microgradnet.render', 'microgradnet._render')) for m in sys.modules))"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert done.stdout.strip() == "False"  # importing the package draws nothing yet
+
+
+def test_the_display_hook_draws_through_whatever_is_installed() -> None:
+    from microgradnet import engine
+
+    calls: list[object] = []
+    previous = engine._display_hook
+    engine.set_display_hook(lambda obj: calls.append(obj) or "<svg/>")
+    try:
+        v = Value(1.0)
+        mlp = MLP(1, [1], rng=random.Random(0))
+        assert v._repr_svg_() == "<svg/>" and mlp._repr_svg_() == "<svg/>"
+        assert calls == [v, mlp]
+    finally:
+        engine.set_display_hook(previous)
+
+
+# ---- dot with plain floats -------------------------------------------------------------------
+
+
+def test_dot_with_plain_float_weights_names_the_argument() -> None:
+    with pytest.raises(TypeError, match=r"dot: weights\[0\] must be a Value \(a parameter\), got float: 0.5"):
+        dot([0.5, 0.25], [Value(1.0), Value(2.0)])  # type: ignore[list-item]
+    with pytest.raises(TypeError, match=r"dot: bias must be a Value or None, got float: 1.0"):
+        dot([Value(0.5)], [1.0], 1.0)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"unsupported operand type for \* with a Value: str"):
+        dot([Value(0.5)], ["2"])  # type: ignore[list-item]
+    assert dot([Value(0.5)], [2.0]).data == 1.0  # float inputs are constants: exact 0.5·2

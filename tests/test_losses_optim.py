@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import pytest
 from hypothesis import example, given, settings
@@ -21,6 +22,7 @@ from microgradnet import (
     mse,
     no_grad,
 )
+from microgradnet import numerics
 from microgradnet.losses import LOSSES, binary_cross_entropy_with_logits
 
 # ---- ½(y − t)² -------------------------------------------------------------------------------
@@ -206,15 +208,61 @@ def test_sgd_accepts_any_iterable_of_parameters() -> None:
     assert opt.parameters == mlp.parameters() and len(opt.parameters) == 9
 
 
-@pytest.mark.parametrize("lr", [0, -0.1, True, "0.1", math.nan])
-def test_sgd_rejects_a_bad_learning_rate(lr: object) -> None:
-    with pytest.raises(ValueError, match="learning rate must be a positive number"):
+@pytest.mark.parametrize("lr", [0, -0.1, math.nan, math.inf, -math.inf])
+def test_sgd_rejects_a_learning_rate_that_is_not_finite_and_positive(lr: float) -> None:
+    with pytest.raises(ValueError, match=r"SGD: lr must be a finite positive number, got "):
+        SGD([Value(1.0)], lr)
+
+
+@pytest.mark.parametrize("lr", [True, "0.1", None, [0.1]])
+def test_sgd_rejects_a_learning_rate_that_is_not_a_number(lr: object) -> None:
+    with pytest.raises(TypeError, match=rf"SGD: lr must be a real number, got {type(lr).__name__}"):
         SGD([Value(1.0)], lr)  # type: ignore[arg-type]
 
 
-def test_sgd_rejects_non_values_naming_the_type() -> None:
-    with pytest.raises(TypeError, match="SGD needs Values as parameters, got float"):
+def test_sgd_rejects_non_values_naming_the_position_and_type() -> None:
+    with pytest.raises(TypeError, match=r"SGD: parameters\[1\] must be a Value, got float: 2.0"):
         SGD([Value(1.0), 2.0], 0.1)  # type: ignore[list-item]
+
+
+# ---- hostile targets and outputs -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("loss", [half_squared_error, binary_cross_entropy])
+def test_a_string_target_is_refused_not_read_as_two_targets(loss: Callable[..., Value]) -> None:
+    y = [Value(0.3).sigmoid(), Value(-0.2).sigmoid()]
+    with pytest.raises(TypeError, match=r"target: expected a number or a sequence of numbers, got str: '10'"):
+        loss(y, "10")
+    with pytest.raises(TypeError, match=r"target\[1\]: expected a real number, got str: '0'"):
+        loss(y, [1.0, "0"])
+    with pytest.raises(TypeError, match=r"output\[0\]: expected a Value, got float: 0.5"):
+        loss([0.5], [1.0])
+
+
+# ---- binary cross-entropy: ∂L/∂y is right after backward() -------------------------------------
+
+
+@given(st.floats(-30.0, 30.0), unit)
+@example(0.685987, 0.5)
+@example(-3.0, 1.0)
+def test_bce_leaves_dL_dy_on_the_sigmoid_output_and_y_minus_t_on_the_logit(z: float, t: float) -> None:
+    """y.grad = ∂L/∂y = −t/y + (1−t)/(1−y) (analytic), and z.grad = y − t, on one graph."""
+    zv = Value(z)
+    y = zv.sigmoid()
+    loss = binary_cross_entropy(y, t)
+    loss.backward()
+    analytic = -t / y.data + (1.0 - t) / (1.0 - y.data)
+    # The same two terms, summed in the same order: a few ulps of the larger term (|z| ≤ 30 keeps
+    # 1 − y ≥ 9e-14, so the analytic value is finite and computed to ~1e-15 relative).
+    assert y.grad == pytest.approx(analytic, rel=1e-13)
+    assert zv.grad == pytest.approx(y.data - t, rel=1e-13, abs=1e-15)
+
+
+def test_bce_where_sigmoid_saturates_caps_dL_dy_and_keeps_dL_dz() -> None:
+    z = Value(1000.0)
+    y = z.sigmoid()  # exactly 1.0: ∂L/∂y = 1/(1 − y) overflows
+    binary_cross_entropy(y, 0.0).backward()
+    assert y.grad == numerics.BCE_SLOPE_CAP and z.grad == 1.0
 
 
 # ---- mini-batch averaging over N, as §13 of 004 and as deltas.backprop_batch --------------------

@@ -9,7 +9,8 @@ import random
 import pytest
 
 from microgradnet import MLP, Layer, Neuron, ShapeError, Value
-from microgradnet.nn import ACTIVATIONS
+from microgradnet.errors import SizeLimitError
+from microgradnet.nn import ACTIVATIONS, MAX_LAYER_WIDTH, MAX_PARAMETERS
 
 W_004 = [[[0.2, -0.4], [0.7, 0.1]], [[0.3, -0.2]]]
 B_004 = [[0.0, 0.0], [0.1]]
@@ -190,11 +191,47 @@ def test_zero_input_network_is_rejected_at_construction() -> None:
 
 
 @pytest.mark.parametrize(
-    ("n_inputs", "sizes"), [(0, [1]), (2, [0]), (2, [-1]), (2, [True]), (2.0, [1]), (2, [1.5])]
+    ("n_inputs", "sizes", "error", "message"),
+    [
+        (0, [1], ValueError, r"MLP: n_inputs must be at least 1, got 0"),
+        (2, [0], ValueError, r"MLP: layer_sizes\[0\] must be at least 1, got 0"),
+        (2, [3, -1], ValueError, r"MLP: layer_sizes\[1\] must be at least 1, got -1"),
+        (2, [True], TypeError, r"MLP: layer_sizes\[0\] must be an int, got bool: True"),
+        (2.0, [1], TypeError, r"MLP: n_inputs must be an int, got float: 2.0"),
+        (2, [1.5], TypeError, r"MLP: layer_sizes\[0\] must be an int, got float: 1.5"),
+        (2, "3", TypeError, r"MLP: layer_sizes must be a sequence of ints, got str"),
+    ],
 )
-def test_bad_layer_sizes(n_inputs: object, sizes: list[object]) -> None:
-    with pytest.raises(ValueError, match="layer sizes must be positive ints"):
+def test_bad_layer_sizes_name_the_argument(
+    n_inputs: object, sizes: object, error: type[Exception], message: str
+) -> None:
+    with pytest.raises(error, match=message):
         MLP(n_inputs, sizes)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("n_inputs", "sizes", "message"),
+    [
+        (10**9, [1], r"n_inputs is 1,000,000,000, over the limit MAX_LAYER_WIDTH = 100,000"),
+        (2, [10**400], r"layer_sizes\[0\] is a number of more than 20 digits, over the limit"),
+        (5000, [5000], r"25,005,000 parameters for sizes \[5000, 5000\], over the limit "
+         r"MAX_PARAMETERS = 10,000,000"),
+    ],
+)  # fmt: skip
+def test_huge_networks_are_refused_before_any_work(
+    n_inputs: int, sizes: list[int], message: str
+) -> None:
+    """Refused at once (the 25-million-parameter one would take minutes and gigabytes to build)."""
+    with pytest.raises(SizeLimitError, match=message):
+        MLP(n_inputs, sizes)
+    assert issubclass(SizeLimitError, ValueError)
+    assert MAX_PARAMETERS == 10**7 and MAX_LAYER_WIDTH == 10**5
+
+
+@pytest.mark.parametrize("rng", [5, "seed", random])
+def test_rng_must_be_a_random_instance(rng: object) -> None:
+    with pytest.raises(TypeError, match=r"MLP: rng must be a random.Random or None, got "):
+        MLP(2, [1], rng=rng)  # type: ignore[arg-type]
 
 
 def test_shape_error_is_a_value_error() -> None:

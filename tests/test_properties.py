@@ -22,9 +22,14 @@ from strategies import (
     program_reference,
     programs,
     seed_program,
+    single_op,
+    unit,
 )
+from strategies import _away_from_zero, _exponents, _positive, program_inputs
 
 from microgradnet import MLP, SGD, Value
+from microgradnet.codegen import compile_graph
+from microgradnet.engine import OPS, apply, local_derivatives, op_of
 
 # Central differences with h = 1e-6 in float64. The rounding error of (f(x+h) − f(x−h))/2h is about
 # u·|f|/h ≈ 2.2e-16 · 80 / 1e-6 ≈ 2e-8 for the largest output a program can have (at most eight
@@ -131,6 +136,7 @@ DERIVATIVES: dict[str, Callable[..., tuple[float, ...]]] = {
     "subc": lambda c, a: (1.0,),
     "mulc": lambda c, a: (c,),
     "divc": lambda c, a: (1.0 / c,),
+    "bce": lambda c, a: (1.0 / (1.0 + math.exp(-a)) - c,),  # d/da [softplus(a) − c·a] = σ(a) − c
 }
 
 #: The op name each program op records on its result node.
@@ -138,18 +144,13 @@ RECORDED_OP: dict[str, str] = {
     "vsum": "+", "add": "+", "sub": "-", "mul": "*", "div": "/", "neg": "neg", "pow_value": "**",
     "exp": "exp", "log": "log", "tanh": "tanh", "sigmoid": "sigmoid", "relu": "relu",
     "softplus": "softplus", "sqrt": "**0.5", "radd": "+", "rsub": "-", "rmul": "*", "rdiv": "/",
-    "rpow": "**", "addc": "+", "subc": "-", "mulc": "*", "divc": "/",
+    "rpow": "**", "addc": "+", "subc": "-", "mulc": "*", "divc": "/", "bce": "bce",
 }  # fmt: skip
 
 REFLECTED = {"radd", "rsub", "rmul", "rdiv", "rpow"}  # 2 + v, 2 - v, 2 * v, 2 / v, 2 ** v
 CONSTANT_SECOND = {"addc", "subc", "mulc", "divc"}  # v + 2, v - 2, v * 2, v / 2
 OP_NAMES = sorted(PROGRAM_OPS)
 one_op = settings(max_examples=80)
-
-
-def single_op(name: str) -> st.SearchStrategy[Program]:
-    """One application of op ``name`` to drawn inputs (repeated operands allowed), off its kinks."""
-    return programs(max_steps=1, ops=[name])
 
 
 def test_op_table_is_complete() -> None:
@@ -174,14 +175,17 @@ def test_op_forward_matches_math(name: str, data: st.DataObject) -> None:
     assert node.op == expected_op
     # Operands in operand order; a reflected form (2 - v) has the constant leaf first.
     operands = [xs[i] for i in step.args]
-    if name in REFLECTED:
+    if name == "bce":  # (σ(x), x, the target as a constant leaf)
+        assert node.parents[0].op == "sigmoid" and node.parents[0].parents[0] is operands[0]
+        operands = [node.parents[0], operands[0], node.parents[2]]
+    elif name in REFLECTED:
         operands.insert(0, node.parents[0])
     elif name in CONSTANT_SECOND:
         operands.append(node.parents[-1])
     assert len(node.parents) == len(operands) and all(
         p is q for p, q in zip(node.parents, operands)
     )
-    constants = [p for p in node.parents if not any(p is x for x in xs)]
+    constants = [p for p in node.parents if not any(p is x for x in xs) and not p.parents]
     assert all(c.op == "" and c.label == "" and c.data == step.const for c in constants)
 
 
@@ -234,3 +238,105 @@ def test_one_small_sgd_step_does_not_increase_the_loss(case: NetCase) -> None:
     slack = 1e-13 * (1.0 + abs(before.data))
     assert after <= before.data + slack
     assert before.data - after >= 0.5 * SMALL_LR * g2 - slack
+
+
+# ---- the engine's op table itself: every row, the same four properties --------------------------
+
+#: Operands for each row of ``engine.OPS`` (and its constant, if it takes one). A row missing here
+#: fails ``test_every_table_row_has_operands``; once given, it gets every test below.
+TABLE_OPERANDS: dict[str, tuple[list[st.SearchStrategy[float]], st.SearchStrategy[float] | None]] = {
+    "+": ([program_inputs] * 2, None),
+    "-": ([program_inputs] * 2, None),
+    "*": ([program_inputs] * 2, None),
+    "/": ([program_inputs, _away_from_zero], None),
+    "**": ([_positive, program_inputs], None),
+    "**k": ([_positive], _exponents),
+    "neg": ([program_inputs], None),
+    "exp": ([program_inputs], None),
+    "log": ([_positive], None),
+    "tanh": ([program_inputs], None),
+    "sigmoid": ([program_inputs], None),
+    "relu": ([PROGRAM_OPS["relu"].domain], None),
+    "softplus": ([program_inputs], None),
+    "bce": ([program_inputs, unit], None),  # (logit z, target t); the first operand is σ(z)
+}
+ROWS = sorted(OPS)
+
+
+def test_every_table_row_has_operands_and_a_program_op() -> None:
+    assert set(TABLE_OPERANDS) == set(OPS)
+    recorded = {"**k" if op.startswith("**") and op != "**" else op for op in RECORDED_OP.values()}
+    assert recorded | {"**k"} == set(OPS)  # every row appears in the random graphs too
+
+
+def draw_row(name: str, data: st.DataObject) -> tuple[list[Value], float | None]:
+    """Operand Values for row ``name`` (for "bce": σ(z), z, t) and its constant."""
+    strategies, const = TABLE_OPERANDS[name]
+    values = [Value(data.draw(s)) for s in strategies]
+    if name == "bce":
+        values = [values[0].sigmoid(), values[0], values[1]]
+    return values, None if const is None else data.draw(const)
+
+
+@pytest.mark.parametrize("name", ROWS)
+@one_op
+@given(data=st.data())
+def test_table_row_float_rule_is_the_value_method(name: str, data: st.DataObject) -> None:
+    """The node's value and local_grads are the row's own float rule, bit for bit."""
+    operands, const = draw_row(name, data)
+    node = apply(name, *operands, const=const)
+    floats = [v.data for v in operands] + ([] if const is None else [const])
+    row = OPS[name]
+    assert op_of(node) is row and node.const == const
+    assert node.data == row.evaluate(*floats) or math.isnan(node.data)
+    assert node.local_grads == row.derivatives(node.data, *floats)
+
+
+@pytest.mark.parametrize("name", ROWS)
+@one_op
+@given(data=st.data())
+def test_table_row_value_rule_matches_its_float_rule(name: str, data: st.DataObject) -> None:
+    """The Value-level derivatives (higher order) are the float ones, formula for formula."""
+    operands, const = draw_row(name, data)
+    node = apply(name, *operands, const=const)
+    symbolic = [float(d.data if isinstance(d, Value) else d) for d in local_derivatives(node)]
+    # The same formula evaluated through Values: equal but for the bce rest term, which is the
+    # rounding residue of (y − t) − slope·y(1−y), ~1e-16 either way.
+    assert symbolic == pytest.approx(list(node.local_grads), rel=1e-13, abs=1e-15)
+
+
+@pytest.mark.parametrize("name", sorted(set(ROWS) - {"bce"}))
+@one_op
+@given(data=st.data())
+def test_table_row_derivatives_are_central_differences_of_its_result(
+    name: str, data: st.DataObject
+) -> None:
+    """Each local derivative of the float rule against (f(x+h) − f(x−h))/2h of the float rule.
+
+    (bce is left out: its operands are tied, y = σ(z), so it has no partial derivative of its
+    result in y alone; ``test_op_gradient_matches_calculus`` checks its total derivative.)
+    """
+    operands, const = draw_row(name, data)
+    row = OPS[name]
+    xs = [v.data for v in operands]
+    extra = [] if const is None else [const]
+    out = row.evaluate(*xs, *extra)
+    locals_ = row.derivatives(out, *xs, *extra)
+    for i, local in enumerate(locals_):
+        numerical = central_difference(lambda v: row.evaluate(*v, *extra), xs, i)
+        assert abs(local - numerical) <= CD_TOL * (1.0 + abs(numerical)), (i, local, numerical)
+
+
+@pytest.mark.parametrize("name", ROWS)
+@one_op
+@given(data=st.data())
+def test_table_row_code_template_gives_the_engines_floats(name: str, data: st.DataObject) -> None:
+    """Compiled from the row's code template: value and gradients bit-identical to backward()."""
+    operands, const = draw_row(name, data)
+    leaves = [v for v in operands if not v.parents] or operands[:1]
+    out = apply(name, *operands, const=const)
+    compiled = compile_graph(out, [], leaves)
+    value, grads = compiled([], [v.data for v in leaves])
+    out.backward()
+    assert value == out.data
+    assert grads == [v.grad for v in leaves]  # -0.0 == 0.0: see codegen's docstring

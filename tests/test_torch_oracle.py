@@ -68,6 +68,7 @@ TORCH_OPS: dict[str, Callable[..., Tensor]] = {
     "relu": lambda c, a: torch.relu(a),
     "softplus": lambda c, a: F.softplus(a),
     "sqrt": lambda c, a: torch.sqrt(a),
+    "bce": lambda c, a: F.binary_cross_entropy_with_logits(a, torch.tensor(c, dtype=a.dtype)),
     "radd": lambda c, a: c + a,
     "rsub": lambda c, a: c - a,
     "rmul": lambda c, a: c * a,

@@ -1,4 +1,4 @@
-"""Measure microgradnet against micrograd, PyTorch and plain floats on workloads W1–W4 (issue 3).
+"""Measure microgradnet against micrograd, PyTorch and plain floats on four workloads, W1–W4.
 
 Run ``python -m microgradnet.benchmark`` (``--help`` for options). micrograd and PyTorch are
 optional: install them with ``pip install 'microgradnet[bench]'``; an absent one is reported as

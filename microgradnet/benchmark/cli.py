@@ -62,11 +62,21 @@ def _positive(text: str) -> int:
     return value
 
 
+DESCRIPTION = """\
+Check, then time, microgradnet against micrograd, PyTorch and plain floats on four workloads:
+  W1  one training step of the 2-2-1 sigmoid network of worked example 000 (26 nodes)
+  W2  one training step of MLP(2, [16, 16, 1]) on 100 two-moons points (micrograd's demo)
+  W3  a chain y = y*1.0001 + 0.0001, n links deep: time per link, and how deep backward can go
+  W4  the sum of a_i*b_i over N pairs: build, backward and free times, and bytes per node
+The default run takes about 15 minutes on 2 cores."""
+DEFAULT_ENGINES = tuple(key for key in ENGINE_KEYS if key != "baseline")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m microgradnet.benchmark",
-        description="Check, then time, microgradnet against micrograd, PyTorch and plain floats "
-        "on W1–W4 (issue 3). The default run takes about 15 minutes on 2 cores.",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
         "--quick", action="store_true", help="small sizes (1e3, 1e4), 2 repeats: under a minute"
@@ -75,13 +85,19 @@ def _parser() -> argparse.ArgumentParser:
         "--workloads",
         type=lambda t: _names(t.upper(), WORKLOADS, "workload"),
         default=WORKLOADS,
-        help="comma-separated subset of W1,W2,W3,W4 (default: all)",
+        help="comma-separated subset of W1,W2,W3,W4 (default: all; see above)",
     )
     parser.add_argument(
         "--engines",
         type=lambda t: _names(t, list(ENGINE_KEYS), "engine"),
-        default=tuple(ENGINE_KEYS),
-        help=f"comma-separated subset of {','.join(ENGINE_KEYS)} (default: all)",
+        default=DEFAULT_ENGINES,
+        help=f"comma-separated subset of {','.join(ENGINE_KEYS)} (default: all but baseline)",
+    )
+    parser.add_argument(
+        "--baseline",
+        metavar="DIR",
+        help="also time the graph engine of the microgradnet package in DIR (another checkout, "
+        "e.g. the main branch) in the same run, as the column 'baseline'",
     )
     parser.add_argument(
         "--repeat", type=_positive, help="samples per engine, median taken (default 3; --quick 2)"
@@ -108,6 +124,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         points=args.points,
         min_seconds=base.min_seconds,
         memory=not args.no_memory,
+        baseline=args.baseline,
     )
 
 
@@ -133,10 +150,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.memory_probe:
         key, size = args.memory_probe
-        print(f"{memory_probe(key, int(size)):.1f}")
+        print(f"{memory_probe(key, int(size), args.baseline):.1f}")
         return 0
     settings = _settings(args)
-    engines = load_engines(args.engines)
+    keys = args.engines + (
+        ("baseline",) if args.baseline and "baseline" not in args.engines else ()
+    )
+    engines = load_engines(keys, args.baseline)
 
     def progress(message: str) -> None:
         print(f"... {message}", file=sys.stderr, flush=True)

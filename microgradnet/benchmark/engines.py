@@ -1,5 +1,9 @@
 """microgradnet under benchmark: the graph engine as a user writes it, and its compiled mode.
 
+``Microgradnet(library)`` runs any copy of the package: this one, or (``--baseline DIR``) the
+package of another checkout, imported beside this one by ``load_baseline``, so a change can be
+timed against the code it replaces in the same run.
+
 A third variant, ``PausedCollector``, runs the graph engine with Python's cyclic garbage
 collector paused during each step (W1/W2) or each build and backward (W3/W4). That is safe only
 because microgradnet's graphs hold no reference cycles: reference counting frees every node
@@ -10,9 +14,14 @@ graphs are cycles, which only the collector frees.)
 
 from __future__ import annotations
 
+import importlib
+import sys
 from collections.abc import Callable, Sequence
-from typing import ParamSpec, TypeVar, cast
+from pathlib import Path
+from types import ModuleType
+from typing import Any, ParamSpec, TypeVar, cast
 
+import microgradnet
 from microgradnet.benchmark.base import (
     CHAIN_FACTOR,
     CHAIN_OFFSET,
@@ -22,25 +31,31 @@ from microgradnet.benchmark.base import (
     Stepper,
 )
 from microgradnet.benchmark.problems import W1Problem, W2Problem
-from microgradnet.compile import CompiledGraph, compile_graph
+from microgradnet.compiled import LossFunction, Output
 from microgradnet.engine import Value, gc_paused, vsum
 from microgradnet.losses import half_squared_error, mean
 from microgradnet.nn import MLP
 from microgradnet.optim import SGD
 
-__all__ = ["Compiled", "Microgradnet", "PausedCollector"]
+__all__ = ["Compiled", "Microgradnet", "PausedCollector", "load_baseline"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
 
-def _mlp(problem: W1Problem | W2Problem) -> MLP:
+def _mlp(problem: W1Problem | W2Problem, lib: Any = microgradnet) -> MLP:
     net = problem.net
-    return MLP.from_weights(net.weights, net.biases, list(net.activations))
+    return cast(MLP, lib.MLP.from_weights(net.weights, net.biases, list(net.activations)))
 
 
-def _w1_loss(mlp: MLP, problem: W1Problem, x: list[Value] | tuple[float, float]) -> Value:
-    return half_squared_error(cast(Value, mlp(x)), problem.target)
+def _w1_loss(
+    mlp: MLP, problem: W1Problem, x: list[Value] | tuple[float, float], lib: Any = microgradnet
+) -> Value:
+    return cast(Value, lib.half_squared_error(mlp(x), problem.target))
+
+
+def _w1_loss_of(y: object, t: object) -> Value:
+    return half_squared_error(cast(Value, y), cast(float, t))
 
 
 def _w2_loss(
@@ -48,17 +63,18 @@ def _w2_loss(
     problem: W2Problem,
     points: Sequence[Sequence[Value | float]],
     labels: Sequence[Value | float],
+    lib: Any = microgradnet,
 ) -> Value:
     """micrograd's demo loss: mean(relu(1 − yₙ·scoreₙ)) + α·Σθ²."""
     scores = [cast(Value, mlp(x)) for x in points]
-    data_loss = mean([(1.0 - y * s).relu() for y, s in zip(labels, scores)])
-    reg_loss = problem.alpha * vsum([p * p for p in mlp.parameters()])
-    return data_loss + reg_loss
+    data_loss = lib.mean([(1.0 - y * s).relu() for y, s in zip(labels, scores)])
+    reg_loss = problem.alpha * lib.vsum([p * p for p in mlp.parameters()])
+    return cast(Value, data_loss + reg_loss)
 
 
-def _stepper(mlp: MLP, lr: float, loss: Callable[[], Value]) -> Stepper:
+def _stepper(mlp: MLP, lr: float, loss: Callable[[], Value], lib: Any = microgradnet) -> Stepper:
     params = mlp.parameters()
-    optimizer = SGD(params, lr)
+    optimizer = lib.SGD(params, lr)
 
     def gradients() -> Result:
         out = loss()
@@ -74,18 +90,20 @@ def _stepper(mlp: MLP, lr: float, loss: Callable[[], Value]) -> Stepper:
     return Stepper(gradients, step)
 
 
-def _chain(n: int) -> tuple[Value, Value]:
-    x = Value(CHAIN_START)
+def _chain(n: int, lib: Any = microgradnet) -> tuple[Value, Value]:
+    x = lib.Value(CHAIN_START)
     y = x
     for _ in range(n):
         y = y * CHAIN_FACTOR + CHAIN_OFFSET
     return x, y
 
 
-def _dot(a: list[float], b: list[float]) -> tuple[list[Value], list[Value], Value]:
+def _dot(
+    a: list[float], b: list[float], lib: Any = microgradnet
+) -> tuple[list[Value], list[Value], Value]:
     """Σ aᵢbᵢ as the same chain of binary + that micrograd and PyTorch build (4N nodes)."""
-    va = [Value(v) for v in a]
-    vb = [Value(v) for v in b]
+    va = [lib.Value(v) for v in a]
+    vb = [lib.Value(v) for v in b]
     total = va[0] * vb[0]
     for ai, bi in zip(va[1:], vb[1:]):
         total = total + ai * bi
@@ -93,18 +111,24 @@ def _dot(a: list[float], b: list[float]) -> tuple[list[Value], list[Value], Valu
 
 
 class Microgradnet:
-    """The graph engine: MLP, losses and SGD exactly as a user writes them."""
+    """The graph engine: MLP, losses and SGD exactly as a user writes them (from ``library``)."""
 
-    name = "microgradnet"
+    def __init__(self, library: ModuleType = microgradnet, name: str = "microgradnet") -> None:
+        self.lib, self.name = library, name
 
     def w1(self, problem: W1Problem) -> Stepper:
-        mlp = _mlp(problem)
-        return _stepper(mlp, problem.lr, lambda: _w1_loss(mlp, problem, problem.x))
+        lib = self.lib
+        mlp = _mlp(problem, lib)
+        return _stepper(mlp, problem.lr, lambda: _w1_loss(mlp, problem, problem.x, lib), lib)
 
     def w2(self, problem: W2Problem) -> Stepper:
-        mlp = _mlp(problem)
+        lib = self.lib
+        mlp = _mlp(problem, lib)
         return _stepper(
-            mlp, problem.lr, lambda: _w2_loss(mlp, problem, problem.points, problem.labels)
+            mlp,
+            problem.lr,
+            lambda: _w2_loss(mlp, problem, problem.points, problem.labels, lib),
+            lib,
         )
 
     def w3(self, n: int) -> Phases:
@@ -115,7 +139,7 @@ class Microgradnet:
             x, y = cast(tuple[Value, Value], handle)
             return Result(y.data, [x.grad])
 
-        return Phases(lambda: _chain(n), backward, result)
+        return Phases(lambda: _chain(n, self.lib), backward, result)
 
     def w4(self, a: list[float], b: list[float]) -> Phases:
         def backward(handle: object) -> None:
@@ -125,7 +149,37 @@ class Microgradnet:
             va, vb, total = cast(tuple[list[Value], list[Value], Value], handle)
             return Result(total.data, [v.grad for v in va + vb])
 
-        return Phases(lambda: _dot(a, b), backward, result)
+        return Phases(lambda: _dot(a, b, self.lib), backward, result)
+
+
+def load_baseline(folder: str) -> Microgradnet | str:
+    """The graph engine of the package in ``folder`` (another checkout), or why it cannot load.
+
+    Its modules are imported under their own names while this package's are set aside, then
+    both sets are put back: each copy's functions keep the module objects they were made with.
+    """
+    if not (Path(folder) / "microgradnet" / "__init__.py").is_file():
+        return f"no microgradnet package in {folder}"
+    ours = _take_modules()
+    sys.path.insert(0, str(Path(folder).resolve()))
+    try:
+        library = importlib.import_module("microgradnet")
+    finally:
+        sys.path.pop(0)
+        _take_modules()
+        sys.modules.update(ours)
+    return Microgradnet(library, "baseline")
+
+
+def _take_modules() -> dict[str, ModuleType]:
+    """Remove and return every loaded ``microgradnet`` module except the benchmark itself."""
+    names = [
+        n
+        for n in sys.modules
+        if (n == "microgradnet" or n.startswith("microgradnet."))
+        and not n.startswith("microgradnet.benchmark")
+    ]
+    return {n: sys.modules.pop(n) for n in names}
 
 
 def _paused(function: Callable[P, R]) -> Callable[P, R]:
@@ -159,44 +213,53 @@ class PausedCollector:
 
 
 def _compiled_stepper(
-    compiled: CompiledGraph, inputs: list[float], params: list[float], lr: float
+    mlp: MLP, loss: LossFunction, xs: list[list[float]], ts: list[float], lr: float
 ) -> Stepper:
-    function = compiled.function
-    initial = list(params)
+    """``mlp.compiled_step`` as a training loop uses it, traced and compiled here (set-up)."""
+    step = mlp.compiled_step(loss)
+    params = mlp.parameters()
+    optimizer = SGD(params, lr)
+    step(xs, ts)  # the trace and the compile: timed as the workload's set-up
 
     def gradients() -> Result:
-        value, grads = compiled(inputs, initial)
-        return Result(value, grads)
+        optimizer.zero_grad()
+        result = step(xs, ts)
+        if step.last_engine != "compiled":
+            raise RuntimeError("the compiled step fell back to the graph engine")
+        return Result(result.loss, [p.grad for p in params])
 
-    def step() -> None:
-        nonlocal params
-        _, grads = function(inputs, params)
-        params = [p - lr * g for p, g in zip(params, grads)]
+    def run() -> None:
+        optimizer.zero_grad()
+        step(xs, ts)
+        optimizer.step()
 
-    return Stepper(gradients, step)
+    return Stepper(gradients, run)
 
 
 class Compiled:
-    """microgradnet's compiled mode: the loss graph traced once into straight-line Python."""
+    """microgradnet's compiled training step (``MLP.compiled_step``), as a user writes it."""
 
     name = "compiled"
 
     def w1(self, problem: W1Problem) -> Stepper:
         mlp = _mlp(problem)
-        x = mlp.inputs(problem.x)
-        compiled = compile_graph(_w1_loss(mlp, problem, x), x, mlp.parameters())
-        return _compiled_stepper(compiled, list(problem.x), problem.net.flat(), problem.lr)
+
+        def loss(ys: list[Output], ts: list[object]) -> Value:
+            return _w1_loss_of(ys[0], ts[0])
+
+        return _compiled_stepper(mlp, loss, [list(problem.x)], [problem.target], problem.lr)
 
     def w2(self, problem: W2Problem) -> Stepper:
         mlp = _mlp(problem)
-        points = [
-            [Value(v, f"x[{n},{i}]") for i, v in enumerate(p)] for n, p in enumerate(problem.points)
-        ]
-        labels = [Value(y, f"y[{n}]") for n, y in enumerate(problem.labels)]
-        inputs = [v for p in points for v in p] + labels
-        loss = _w2_loss(mlp, problem, points, labels)
-        compiled = compile_graph(loss, inputs, mlp.parameters())
-        return _compiled_stepper(compiled, [v.data for v in inputs], problem.net.flat(), problem.lr)
+        alpha = problem.alpha
+
+        def loss(ys: list[Output], ts: list[object]) -> Value:  # _w2_loss, from the outputs
+            scores = [cast(Value, y) for y in ys]
+            data_loss = mean([(1.0 - cast(float, t) * y).relu() for y, t in zip(scores, ts)])
+            return data_loss + alpha * vsum([p * p for p in mlp.parameters()])
+
+        xs = [list(p) for p in problem.points]
+        return _compiled_stepper(mlp, loss, xs, list(problem.labels), problem.lr)
 
     def w3(self, n: int) -> None:
         return None

@@ -79,169 +79,77 @@ def _identity(z: Any) -> Any:
     return z
 
 
-def _backward_last(handle: Any) -> None:
-    """Back-propagate from the last item of a (leaves…, output) handle."""
-    handle[-1].backward()
+class _ScalarPeer:
+    """Everything the two peers share: the workloads, written once over a peer's scalar type.
 
+    A peer says how to make a leaf, how to read a scalar and a gradient, how to zero and update
+    its parameters, its activations and how to turn W2's inputs into its scalars; the rest (the
+    networks, losses, chains and dot products) is one implementation.
+    """
 
-class Micrograd:
-    """micrograd 0.1.0 as its README demo uses it, plus a sigmoid written in micrograd's style."""
+    name = ""
 
-    name = "micrograd"
+    def leaf(self, v: float) -> Any:
+        raise NotImplementedError
 
-    def __init__(self, module: ModuleType) -> None:
-        self.Value: Any = importlib.import_module(f"{module.__name__}.engine").Value
+    def read(self, x: Any) -> float:
+        raise NotImplementedError
 
-    def sigmoid(self, v: Any) -> Any:
-        """σ(x) = 1/(1+e^-x), with a ``_backward`` closure applying σ(1−σ), as micrograd's ops do."""
-        s = 1.0 / (1.0 + math.exp(-v.data))
-        out = self.Value(s, (v,), "sigmoid")
+    def read_grad(self, x: Any) -> float:
+        raise NotImplementedError
 
-        def _backward() -> None:
-            v.grad += s * (1.0 - s) * out.grad
+    def zero(self, params: list[Any]) -> None:
+        raise NotImplementedError
 
-        out._backward = _backward
-        return out
+    def update(self, params: list[Any], lr: float) -> None:
+        raise NotImplementedError
 
-    def _acts(self, names: Sequence[str]) -> list[Act]:
-        table: dict[str, Act] = {
-            "sigmoid": self.sigmoid,
-            "relu": lambda v: v.relu(),
-            "linear": _identity,
-        }
-        return [table[name] for name in names]
+    def acts(self, names: Sequence[str]) -> list[Act]:
+        raise NotImplementedError
+
+    def inputs(self, x: Sequence[float]) -> list[Any]:
+        """W2's inputs as the peer's demo feeds them (micrograd wraps them, PyTorch need not)."""
+        return list(x)
+
+    def relu(self, v: Any) -> Any:
+        return v.relu()
+
+    def backward(self, out: Any) -> None:
+        out.backward()
 
     def _stepper(self, params: list[Any], lr: float, loss: Callable[[], Any]) -> Stepper:
         def gradients() -> Result:
             out = loss()
-            out.backward()
-            return Result(float(out.data), [float(p.grad) for p in params])
+            self.backward(out)
+            return Result(self.read(out), [self.read_grad(p) for p in params])
 
         def step() -> None:
             out = loss()
-            for p in params:
-                p.grad = 0
-            out.backward()
-            for p in params:
-                p.data -= lr * p.grad
+            self.zero(params)
+            self.backward(out)
+            self.update(params, lr)
 
         return Stepper(gradients, step)
 
     def w1(self, problem: W1Problem) -> Stepper:
-        params = [self.Value(v) for v in problem.net.flat()]
-        layers, acts = _layers(params, problem), self._acts(problem.net.activations)
+        params = [self.leaf(v) for v in problem.net.flat()]
+        layers, acts = _layers(params, problem), self.acts(problem.net.activations)
         t = problem.target
         return self._stepper(
             params, problem.lr, lambda: 0.5 * (_forward(layers, acts, problem.x) - t) ** 2
         )
 
     def w2(self, problem: W2Problem) -> Stepper:
-        params = [self.Value(v) for v in problem.net.flat()]
-        layers, acts = _layers(params, problem), self._acts(problem.net.activations)
-        alpha, Value = problem.alpha, self.Value
+        params = [self.leaf(v) for v in problem.net.flat()]
+        layers, acts = _layers(params, problem), self.acts(problem.net.activations)
+        alpha, relu = problem.alpha, self.relu
 
         def loss() -> Any:  # micrograd's demo, line for line
-            inputs = [list(map(Value, x)) for x in problem.points]
-            scores = [_forward(layers, acts, x) for x in inputs]
-            losses = [(1 + -yi * scorei).relu() for yi, scorei in zip(problem.labels, scores)]
+            scores = [_forward(layers, acts, self.inputs(x)) for x in problem.points]
+            losses = [relu(1 + -yi * scorei) for yi, scorei in zip(problem.labels, scores)]
             data_loss = sum(losses) * (1.0 / len(losses))
             reg_loss = alpha * sum(p * p for p in params)
             return data_loss + reg_loss
-
-        return self._stepper(params, problem.lr, loss)
-
-    def w3(self, n: int) -> Phases:
-        def build() -> object:
-            x = self.Value(CHAIN_START)
-            y = x
-            for _ in range(n):
-                y = y * CHAIN_FACTOR + CHAIN_OFFSET
-            return x, y
-
-        def result(h: Any) -> Result:
-            return Result(h[1].data, [float(h[0].grad)])
-
-        return Phases(build, _backward_last, result)
-
-    def w4(self, a: list[float], b: list[float]) -> Phases:
-        def build() -> object:
-            va = [self.Value(v) for v in a]
-            vb = [self.Value(v) for v in b]
-            total = va[0] * vb[0]
-            for ai, bi in zip(va[1:], vb[1:]):
-                total = total + ai * bi
-            return va, vb, total
-
-        def backward(h: Any) -> None:
-            """micrograd's recursive sort goes N deep here: raise the limit (W3 keeps the default)."""
-            limit = sys.getrecursionlimit()
-            sys.setrecursionlimit(max(limit, len(a) + 10_000))
-            try:
-                h[2].backward()
-            finally:
-                sys.setrecursionlimit(limit)
-
-        def result(h: Any) -> Result:
-            return Result(h[2].data, [float(v.grad) for v in h[0] + h[1]])
-
-        return Phases(build, backward, result)
-
-
-class Torch:
-    """PyTorch autograd on 0-dim float64 tensors, one thread: the same scalar graphs."""
-
-    name = "PyTorch"
-
-    def __init__(self, module: ModuleType) -> None:
-        self.torch: Any = module
-        module.set_num_threads(1)
-
-    def leaf(self, v: float) -> Any:
-        return self.torch.tensor(v, dtype=self.torch.float64, requires_grad=True)
-
-    def _acts(self, names: Sequence[str]) -> list[Act]:
-        table: dict[str, Act] = {
-            "sigmoid": self.torch.sigmoid,
-            "relu": self.torch.relu,
-            "linear": _identity,
-        }
-        return [table[name] for name in names]
-
-    def _stepper(self, params: list[Any], lr: float, loss: Callable[[], Any]) -> Stepper:
-        def gradients() -> Result:
-            out = loss()
-            out.backward()
-            return Result(out.item(), [p.grad.item() for p in params])
-
-        def step() -> None:
-            out = loss()
-            for p in params:
-                p.grad = None
-            out.backward()
-            with self.torch.no_grad():
-                for p in params:
-                    p.sub_(p.grad, alpha=lr)
-
-        return Stepper(gradients, step)
-
-    def w1(self, problem: W1Problem) -> Stepper:
-        params = [self.leaf(v) for v in problem.net.flat()]
-        layers, acts = _layers(params, problem), self._acts(problem.net.activations)
-        t = problem.target
-        return self._stepper(
-            params, problem.lr, lambda: 0.5 * (_forward(layers, acts, problem.x) - t) ** 2
-        )
-
-    def w2(self, problem: W2Problem) -> Stepper:
-        params = [self.leaf(v) for v in problem.net.flat()]
-        layers, acts = _layers(params, problem), self._acts(problem.net.activations)
-        alpha, relu = problem.alpha, self.torch.relu
-
-        def loss() -> Any:
-            scores = [_forward(layers, acts, x) for x in problem.points]
-            losses = [relu(1 + -yi * scorei) for yi, scorei in zip(problem.labels, scores)]
-            data_loss = sum(losses) * (1.0 / len(losses))
-            return data_loss + alpha * sum(p * p for p in params)
 
         return self._stepper(params, problem.lr, loss)
 
@@ -254,9 +162,12 @@ class Torch:
             return x, y
 
         def result(h: Any) -> Result:
-            return Result(h[1].item(), [h[0].grad.item()])
+            return Result(self.read(h[1]), [self.read_grad(h[0])])
 
-        return Phases(build, _backward_last, result)
+        return Phases(build, self._backward_second, result)
+
+    def _backward_second(self, h: Any) -> None:
+        self.backward(h[1])
 
     def w4(self, a: list[float], b: list[float]) -> Phases:
         def build() -> object:
@@ -268,6 +179,105 @@ class Torch:
             return va, vb, total
 
         def result(h: Any) -> Result:
-            return Result(h[2].item(), [v.grad.item() for v in h[0] + h[1]])
+            return Result(self.read(h[2]), [self.read_grad(v) for v in h[0] + h[1]])
 
-        return Phases(build, _backward_last, result)
+        return Phases(build, self.w4_backward, result)
+
+    def w4_backward(self, h: Any) -> None:
+        self.backward(h[2])
+
+
+class Micrograd(_ScalarPeer):
+    """micrograd 0.1.0 as its README demo uses it, plus a sigmoid written in micrograd's style."""
+
+    name = "micrograd"
+
+    def __init__(self, module: ModuleType) -> None:
+        self.Value: Any = importlib.import_module(f"{module.__name__}.engine").Value
+
+    def leaf(self, v: float) -> Any:
+        return self.Value(v)
+
+    def read(self, x: Any) -> float:
+        return float(x.data)
+
+    def read_grad(self, x: Any) -> float:
+        return float(x.grad)
+
+    def zero(self, params: list[Any]) -> None:
+        for p in params:
+            p.grad = 0
+
+    def update(self, params: list[Any], lr: float) -> None:
+        for p in params:
+            p.data -= lr * p.grad
+
+    def inputs(self, x: Sequence[float]) -> list[Any]:
+        return list(map(self.Value, x))
+
+    def sigmoid(self, v: Any) -> Any:
+        """σ(x) = 1/(1+e^-x), with a ``_backward`` closure applying σ(1−σ), as micrograd's ops do."""
+        s = 1.0 / (1.0 + math.exp(-v.data))
+        out = self.Value(s, (v,), "sigmoid")
+
+        def _backward() -> None:
+            v.grad += s * (1.0 - s) * out.grad
+
+        out._backward = _backward
+        return out
+
+    def acts(self, names: Sequence[str]) -> list[Act]:
+        table: dict[str, Act] = {
+            "sigmoid": self.sigmoid,
+            "relu": lambda v: v.relu(),
+            "linear": _identity,
+        }
+        return [table[name] for name in names]
+
+    def w4_backward(self, h: Any) -> None:
+        """micrograd's recursive sort goes N deep here: raise the limit (W3 keeps the default)."""
+        limit = sys.getrecursionlimit()
+        sys.setrecursionlimit(max(limit, len(h[0]) + 10_000))
+        try:
+            h[2].backward()
+        finally:
+            sys.setrecursionlimit(limit)
+
+
+class Torch(_ScalarPeer):
+    """PyTorch autograd on 0-dim float64 tensors, one thread: the same scalar graphs."""
+
+    name = "PyTorch"
+
+    def __init__(self, module: ModuleType) -> None:
+        self.torch: Any = module
+        module.set_num_threads(1)
+
+    def leaf(self, v: float) -> Any:
+        return self.torch.tensor(v, dtype=self.torch.float64, requires_grad=True)
+
+    def read(self, x: Any) -> float:
+        return float(x.item())
+
+    def read_grad(self, x: Any) -> float:
+        return float(x.grad.item())
+
+    def zero(self, params: list[Any]) -> None:
+        for p in params:
+            p.grad = None
+
+    def update(self, params: list[Any], lr: float) -> None:
+        with self.torch.no_grad():
+            for p in params:
+                p.sub_(p.grad, alpha=lr)
+
+    def relu(self, v: Any) -> Any:
+        return self.torch.relu(v)
+
+    def acts(self, names: Sequence[str]) -> list[Act]:
+        table: dict[str, Act] = {
+            "sigmoid": self.torch.sigmoid,
+            "relu": self.torch.relu,
+            "linear": _identity,
+        }
+        return [table[name] for name in names]

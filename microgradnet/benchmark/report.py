@@ -11,6 +11,7 @@ __all__ = ["RATIOS", "format_cell", "format_checks", "format_seconds", "format_t
 
 #: Ratio columns: (numerator column, denominator column). Above 1 means the denominator wins.
 RATIOS = (
+    ("baseline", "microgradnet"),
     ("micrograd", "microgradnet"),
     ("PyTorch", "microgradnet"),
     ("micrograd", "gc paused"),

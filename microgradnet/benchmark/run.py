@@ -1,4 +1,4 @@
-"""Run W1–W4 on every engine: check against the reference first, then time; rows for the table."""
+"""Run the workloads W1–W4 on every engine: check against the reference first, then time; rows for the table."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from operator import methodcaller
 
 from microgradnet.benchmark import harness
 from microgradnet.benchmark.base import Engine, Phases, Result, Stepper
-from microgradnet.benchmark.engines import Compiled, Microgradnet, PausedCollector
+from microgradnet.benchmark.engines import Compiled, Microgradnet, PausedCollector, load_baseline
 from microgradnet.benchmark.peers import load_peer
 from microgradnet.benchmark.problems import w1_problem, w2_problem, w4_pairs
 from microgradnet.benchmark.reference import PlainFloats, w3_reference, w4_reference
@@ -32,6 +32,7 @@ __all__ = [
 #: Command-line key → column, in table order.
 ENGINE_KEYS = {
     "microgradnet": "microgradnet",
+    "baseline": "baseline",  # only with --baseline DIR: another checkout's graph engine
     "paused": "gc paused",
     "compiled": "compiled",
     "micrograd": "micrograd",
@@ -55,6 +56,7 @@ class Settings:
     points: int = 100
     min_seconds: float = 0.2
     memory: bool = True
+    baseline: str | None = None  # another checkout whose graph engine is timed beside this one
 
 
 @dataclass(frozen=True)
@@ -74,8 +76,10 @@ class Report:
     rows: list[Row] = field(default_factory=list)
 
 
-def make_engine(key: str) -> Engine | str:
+def make_engine(key: str, baseline: str | None = None) -> Engine | str:
     """The engine for a command-line key, or the reason it is unavailable."""
+    if key == "baseline":
+        return load_baseline(baseline) if baseline else "needs --baseline DIR"
     if key == "microgradnet":
         return Microgradnet()
     if key == "compiled":
@@ -87,8 +91,8 @@ def make_engine(key: str) -> Engine | str:
     return load_peer(key)
 
 
-def load_engines(keys: tuple[str, ...]) -> dict[str, Engine | str]:
-    return {ENGINE_KEYS[key]: make_engine(key) for key in ENGINE_KEYS if key in keys}
+def load_engines(keys: tuple[str, ...], baseline: str | None = None) -> dict[str, Engine | str]:
+    return {ENGINE_KEYS[key]: make_engine(key, baseline) for key in ENGINE_KEYS if key in keys}
 
 
 def _available(engines: dict[str, Engine | str]) -> dict[str, Engine]:
@@ -251,31 +255,35 @@ def _w4(
             )
         if settings.memory:
             progress(f"W4: memory for {size:,} pairs (one child process per engine)")
-            memory: dict[str, Cell] = {name: _probe_in_child(name, size) for name in runners}
+            memory: dict[str, Cell] = {
+                name: _probe_in_child(name, size, settings.baseline) for name in runners
+            }
             report.rows.append(
                 Row("W4", f"bytes per node (RSS), N = {size:,}", "bytes", _absent(engines, memory))
             )
         del pairs
 
 
-def _probe_in_child(name: str, size: int) -> Cell:
+def _probe_in_child(name: str, size: int, baseline: str | None) -> Cell:
     """Bytes per node of W4's graph, measured in a fresh interpreter (see ``memory_probe``)."""
     key = next(k for k, v in ENGINE_KEYS.items() if v == name)
     command = [sys.executable, "-m", "microgradnet.benchmark", "--memory-probe", key, str(size)]
+    if baseline:
+        command += ["--baseline", baseline]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         return f"probe failed: {done.stderr.strip().splitlines()[-1] if done.stderr.strip() else done.returncode}"
     return float(done.stdout.strip())
 
 
-def memory_probe(key: str, size: int) -> float:
+def memory_probe(key: str, size: int, baseline: str | None = None) -> float:
     """In this (fresh) process: RSS growth while W4's graph for ``size`` pairs is built, per node.
 
     RSS rather than tracemalloc: tracemalloc sees only Python's allocator, so it would miss
     PyTorch's tensors (allocated in C++) and flatter it; RSS counts every engine the same way.
     A fresh process per measurement keeps memory freed by an earlier run from being reused.
     """
-    engine = make_engine(key)
+    engine = make_engine(key, baseline)
     if isinstance(engine, str):
         raise RuntimeError(f"engine {key!r}: {engine}")  # noqa: TRY004 - unavailable, not a type error
     a, b = w4_pairs(size)
@@ -314,7 +322,9 @@ def run(engines: dict[str, Engine | str], settings: Settings, progress: Progress
 
 def _pairwise(workload: str, results: dict[str, Result]) -> list[harness.Check]:
     """Gradients engine against engine, element by element (not only against the reference)."""
-    names = [n for n in ("microgradnet", "micrograd", "PyTorch", "compiled") if n in results]
+    names = [
+        n for n in ("microgradnet", "baseline", "micrograd", "PyTorch", "compiled") if n in results
+    ]
     return [
         harness.check(
             first, f"{workload} vs {second}", results[first], results[second], rel=1e-9, abs_=1e-12

@@ -15,8 +15,8 @@ The source is executed once into a function of new inputs and parameters that re
 output value and the gradient of every parameter. It runs on plain floats, so it is several
 times faster than building a graph. Branches (relu) are re-evaluated on every call.
 
-Exactness: every op is evaluated with the same expression (the same ``microgradnet.numerics``
-functions) as the engine, and gradients are accumulated in the engine's order (reverse
+Exactness: every op is evaluated with the same expression as the engine — both come from the
+code templates of the engine's op table ``OPS`` — and gradients are accumulated in the engine's order (reverse
 topological order, operands in order), so results are bit-for-bit those of ``backward()``.
 The one difference: a gradient the engine computes as ``0.0 + (-0.0)`` is written here as
 ``-0.0`` (the first contribution is assigned, not added to zero); the two compare equal.
@@ -30,61 +30,15 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from microgradnet import numerics
-from microgradnet.engine import Value
+from microgradnet.engine import RUNTIME, Value, op_of
 from microgradnet.graph import topological_order
 
 __all__ = ["CompiledGraph", "compile_graph"]
 
 CompiledFunction = Callable[[Sequence[float], Sequence[float]], tuple[float, list[float]]]
 
-#: Names the generated code calls; labels never shadow them.
-_RUNTIME: dict[str, object] = {
-    "div": numerics.div,
-    "power": numerics.power,
-    "pow_grad_base": numerics.pow_grad_base,
-    "pow_grad_exponent": numerics.pow_grad_exponent,
-    "exp": numerics.exp,
-    "log": numerics.log,
-    "tanh": numerics.tanh,
-    "sigmoid": numerics.sigmoid,
-    "softplus": numerics.softplus,
-    "inf": math.inf,
-    "nan": math.nan,
-}
-
-# Forward expression and local derivatives of each op, as the engine computes them.
-# {0}, {1} are the operands, {out} the op's result. A local derivative is written so that
-# appending " * upstream" multiplies the whole of it (left to right, as the engine does).
-_FORWARD: dict[str, str] = {
-    "-": "{0} - {1}",
-    "*": "{0} * {1}",
-    "/": "div({0}, {1})",
-    "neg": "-{0}",
-    "**": "power({0}, {1})",
-    "exp": "exp({0})",
-    "log": "log({0})",
-    "tanh": "tanh({0})",
-    "sigmoid": "sigmoid({0})",
-    "relu": "0.0 if {0} <= 0.0 else {0}",
-    "softplus": "softplus({0})",
-}
-_LOCAL: dict[str, tuple[str, ...]] = {
-    "-": ("1.0", "-1.0"),
-    "*": ("{1}", "{0}"),
-    "/": ("div(1.0, {1})", "div(-{out}, {1})"),
-    "neg": ("-1.0",),
-    "**": (
-        "pow_grad_base({0}, {1})",
-        "pow_grad_exponent({0}, {1}, {out})",
-    ),
-    "exp": ("{out}",),
-    "log": ("div(1.0, {0})",),
-    "tanh": ("(1.0 - {out} * {out})",),
-    "sigmoid": ("{out} * (1.0 - {out})",),
-    "relu": ("(1.0 if {0} > 0.0 else 0.0)",),
-    "softplus": ("sigmoid({0})",),
-}
+#: Names the generated code calls (the engine's float functions); labels never shadow them.
+_RUNTIME: dict[str, object] = {**RUNTIME, "inf": math.inf, "nan": math.nan}
 _LABEL_SHAPE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\[[0-9]+(,\s*[0-9]+)*\])?")
 
 
@@ -128,12 +82,18 @@ def compile_graph(
     *,
     name: str = "forward_backward",
     comments: bool = True,
+    watch: Sequence[Value] = (),
+    inline: bool = False,
 ) -> CompiledGraph:
     """Trace ``output``'s graph into Python source and compile it (see the module docstring).
 
     ``inputs`` and ``params`` are leaves of the graph whose values the compiled function takes
     as arguments, in that order; gradients are returned for ``params`` (use ``params`` for any
-    leaf whose gradient you want). Every other leaf is frozen as a constant.
+    leaf whose gradient you want). Every other leaf is frozen as a constant. With ``watch``
+    (nodes of the graph) the function returns a third item: their values, in that order.
+    ``inline=True`` writes shorter code that runs faster and gives the same floats: a product
+    used only by one sum is written inside the sum, and a gradient that equals another (a sum's
+    operand used once) is not copied into a variable of its own.
 
     Raises:
         TypeError: ``output`` or a listed leaf is not a Value.
@@ -143,7 +103,11 @@ def compile_graph(
     order = _checked_order(output, inputs, params)
     if not name.isidentifier() or keyword.iskeyword(name) or name in _RUNTIME:
         raise ValueError(f"compile_graph: name {name!r} is not a usable Python identifier")
-    source = _Writer(order, list(inputs), list(params), comments).source(name)
+    in_graph = set(order)
+    if any(node not in in_graph for node in watch):
+        raise ValueError("compile_graph: every watched node must be part of the output's graph")
+    writer = _Writer(order, list(inputs), list(params), comments, list(watch), inline)
+    source = writer.source(name)
     namespace: dict[str, object] = dict(_RUNTIME)
     exec(compile(source, f"<compiled {name}>", "exec"), namespace)  # noqa: S102 - our own generated source
     function: CompiledFunction = namespace[name]  # type: ignore[assignment]  # defined by the source
@@ -177,34 +141,35 @@ def _checked_order(output: Value, inputs: Sequence[Value], params: Sequence[Valu
             seen[leaf] = where
     order = topological_order(output)
     for node in order:
-        if node.parents and not _known(node.op):
+        if node.parents and not _known(node):
             raise ValueError(
                 f"compile_graph: op {node.op!r} (label {node.label!r}) is not supported"
             )
     return order
 
 
-def _known(op: str) -> bool:
-    """An op with a template: the table's, "+", or "**k" with a number k."""
-    if op in _FORWARD or op == "+":
-        return True
-    if not op.startswith("**"):
-        return False
+def _known(node: Value) -> bool:
+    """An op of the engine's table (every op but a hand-made one such as a test's "cube")."""
     try:
-        float(op[2:])  # inf and nan included: the source names them
-    except ValueError:
+        op_of(node)
+    except KeyError:
         return False
     return True
 
 
-def _op_templates(op: str) -> tuple[str, tuple[str, ...]]:
-    """(forward, local derivatives) templates; "**k" carries its constant exponent in the name."""
-    if op in _FORWARD:
-        return _FORWARD[op], _LOCAL[op]
-    k = float(op[2:])  # "**2" or "**0.5": the engine writes k so that float() gives it back
-    # numerics.pow_grad_base(a, k), written out since k is known: it reads as k·a^(k-1)
-    local = "0.0" if k == 0.0 else f"{_literal(k)} * power({{0}}, {_literal(k - 1.0)})"
-    return f"power({{0}}, {_literal(k)})", (local,)
+def _constant(node: Value) -> str:
+    """The op's constant (k of a ** k) as source text; "" for ops without one."""
+    return "" if node.const is None else _literal(node.const)
+
+
+def _factor(expression: str) -> str:
+    """``expression`` as the left factor of a product: parenthesised unless it binds tighter."""
+    depth, loose = 0, False
+    for i, char in enumerate(expression):
+        depth += (char == "(") - (char == ")")
+        if depth == 0 and (expression.startswith((" + ", " - ", " if "), i)):
+            loose = True
+    return f"({expression})" if loose else expression
 
 
 def _literal(x: float) -> str:
@@ -236,9 +201,17 @@ class _Writer:
     """Writes the source of one compiled graph (forward lines, backward lines, return)."""
 
     def __init__(
-        self, order: list[Value], inputs: list[Value], params: list[Value], comments: bool
+        self,
+        order: list[Value],
+        inputs: list[Value],
+        params: list[Value],
+        comments: bool,
+        watch: list[Value],
+        inline: bool,
     ) -> None:
         self.order, self.inputs, self.params, self.comments = order, inputs, params, comments
+        self.watch, self.inline = watch, inline
+        self.uses = _uses(order)
         namer = _Namer([*_RUNTIME, "inputs", "params"])
         designated = set(inputs) | set(params)
         self.ref: dict[Value, str] = {}
@@ -272,12 +245,17 @@ class _Writer:
         ]
         lines.append("    # forward: each op, with its local derivatives")
         lines += [self._forward_line(node) for node in self.order if node.parents]
+        lines = [line for line in lines if line]
         lines.append(
             "    # backward: ∂out/∂parent = local derivative · ∂out/∂node, output to inputs"
         )
         lines += self._backward_lines()
         grads = [self.grad.get(p, "0.0") for p in self.params]
-        lines += _wrapped(f"    return {self.ref[self.order[-1]]}, [", grads, "]")
+        tail = "]"
+        if self.watch:
+            lines += _wrapped("    watched = [", [self.ref[v] for v in self.watch], "]")
+            tail = "], watched"
+        lines += _wrapped(f"    return {self.ref[self.order[-1]]}, [", grads, tail)
         return "\n".join(lines) + "\n"
 
     def _summary(self) -> str:
@@ -288,11 +266,12 @@ class _Writer:
         )
 
     def _forward_line(self, node: Value) -> str:
+        """``name = expression`` for one op ("" for a product written inside its one sum)."""
         operands = [self.ref[p] for p in node.parents]
-        if node.op == "+":
-            expression = " + ".join(operands)
-        else:
-            expression = _op_templates(node.op)[0].format(*operands)
+        expression = op_of(node).forward_code(operands, _constant(node))
+        if self._inlined(node):
+            self.ref[node] = expression  # a product: binds tighter than the sum it goes into
+            return ""
         line = f"    {self.ref[node]} = {expression}"
         if self.comments and node.op not in ("+", "-", "*", "neg"):
             locals_ = ", ".join(
@@ -301,18 +280,34 @@ class _Writer:
             line += f"  # {locals_}"
         return line
 
+    def _inlined(self, node: Value) -> bool:
+        """A product whose only use is as an operand of one sum (and nothing else reads it)."""
+        if not self.inline or node.op != "*" or node in self.watch or node is self.order[-1]:
+            return False
+        consumers = self.uses.get(node, [])
+        return len(consumers) == 1 and consumers[0].op == "+"
+
     def _local(self, node: Value, position: int) -> str:
-        templates = _op_templates(node.op)[1]
-        return templates[position].format(*(self.ref[p] for p in node.parents), out=self.ref[node])
+        operands = [self.ref[p] for p in node.parents]
+        return op_of(node).local_code(position, operands, self.ref[node], _constant(node))
+
+    def _alias(self, node: Value, position: int, parent: Value) -> bool:
+        """In inline mode: ``parent``'s whole gradient is ``node``'s, times exactly 1."""
+        return (
+            self.inline
+            and len(self.uses.get(parent, [])) == 1
+            and self._local(node, position) == "1.0"
+        )
 
     def _contribution(self, node: Value, position: int) -> str:
         """local derivative · upstream gradient, as the engine multiplies them."""
         upstream = self.grad[node]
-        if node.op == "+" or (node.op == "-" and position == 0):
+        local = self._local(node, position)
+        if local == "1.0":
             return upstream  # 1.0 · g is exactly g
-        if node.op == "neg" or node.op == "-":
+        if local == "-1.0":
             return f"-{upstream}"  # -1.0 · g is exactly -g
-        return f"{self._local(node, position)} * {upstream}"
+        return f"{_factor(local)} * {upstream}"
 
     def _backward_lines(self) -> list[str]:
         root = self.order[-1]
@@ -325,12 +320,25 @@ class _Writer:
                 continue
             for position, parent in enumerate(node.parents):
                 if parent in self.carrying:
+                    if self._alias(node, position, parent):
+                        self.grad[parent] = self.grad[node]  # the same number: no copy
+                        assigned.add(parent)
+                        continue
                     sign = "+=" if parent in assigned else "="
                     assigned.add(parent)
                     lines.append(
                         f"    {self.grad[parent]} {sign} {self._contribution(node, position)}"
                     )
         return lines
+
+
+def _uses(order: list[Value]) -> dict[Value, list[Value]]:
+    """The consumers of each node, one entry per operand occurrence."""
+    uses: dict[Value, list[Value]] = {}
+    for node in order:
+        for parent in node.parents:
+            uses.setdefault(parent, []).append(node)
+    return uses
 
 
 def _carrying(order: list[Value], params: set[Value]) -> set[Value]:
