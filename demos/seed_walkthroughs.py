@@ -24,8 +24,11 @@ from collections.abc import Sequence
 
 import _common
 
-from microgradnet import check_report, checker, example, report, walkthrough
-from microgradnet.example import Example
+from microgradnet.tutorial import checker, walkthrough
+from microgradnet.tutorial import format as example
+from microgradnet.tutorial import write_check as check_report
+from microgradnet.tutorial import write_walkthrough as report
+from microgradnet.tutorial.format import Example
 from microgradnet.render import computation_graph, network_diagram
 
 
@@ -77,7 +80,7 @@ def replay(name: str, places: int | None, out: _common.Outputs) -> None:
 
     mlp, loss = walkthrough.autograd_graph(ex)  # the network with its loss after backward()
     graph = computation_graph(loss, mlp=mlp)
-    diagram = network_diagram(mlp, notation=diagram_notation(ex), values=w.values)
+    diagram = network_diagram(mlp, notation=diagram_notation(ex), values=w.by_label)
     for kind, picture in (("graph", graph), ("network", diagram)):
         for suffix in ("svg", "png"):
             out.write_graph(f"seed-{name}-{kind}.{suffix}", picture)

@@ -11,10 +11,15 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn
 
-from microgradnet import check_report, render, report
-from microgradnet.checker import check
-from microgradnet.example import Example, ExampleError, load, shipped
-from microgradnet.walkthrough import autograd_graph, run
+from microgradnet import render
+from microgradnet.tutorial import keys as k
+from microgradnet.tutorial import write_check as check_report
+from microgradnet.tutorial import write_walkthrough as report
+from microgradnet.tutorial.autograd import autograd_graph
+from microgradnet.tutorial.checker import check
+from microgradnet.tutorial.format import Example, ExampleError, load, shipped
+from microgradnet.tutorial.keys import Key
+from microgradnet.tutorial.walkthrough import run
 
 __all__ = ["main"]
 
@@ -138,7 +143,7 @@ def _graph(args: argparse.Namespace) -> int:
 def _write_graph(example: Example, path: str, kind: str) -> str:
     """Draw the example and write it to ``path``, which the user named (so it may be replaced)."""
     mlp, loss = autograd_graph(example)
-    names = {key: example.notation(key).text for key in _network_keys(example)}
+    names = example.notation.names(_network_keys(example))
     if kind == "network":
         picture = render.network_diagram(mlp, notation=names)
     else:
@@ -146,13 +151,13 @@ def _write_graph(example: Example, path: str, kind: str) -> str:
     return render.write(picture, path, overwrite=True)
 
 
-def _network_keys(example: Example) -> list[str]:
-    keys = ["L"] + [f"x[{i}]" for i in range(len(example.inputs))]
+def _network_keys(example: Example) -> list[Key]:
+    keys = [k.LOSS] + [k.x(i) for i in range(len(example.inputs))]
     for l, layer in enumerate(example.layers, start=1):
         for j, row in enumerate(layer.weights):
-            keys += [f"z{l}[{j}]", f"a{l}[{j}]", f"delta{l}[{j}]"]
-            keys += [f"W{l}[{j},{i}]" for i in range(len(row))]
-            keys += [] if layer.biases is None else [f"b{l}[{j}]"]
+            keys += [k.z(l, j), k.a(l, j), k.delta(l, j)]
+            keys += [k.W(l, j, i) for i in range(len(row))]
+            keys += [] if layer.biases is None else [k.b(l, j)]
     return keys
 
 

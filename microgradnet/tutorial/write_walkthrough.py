@@ -1,10 +1,4 @@
-"""Write a walkthrough as text (≤ 100 columns), Markdown, LaTeX or JSON: formatting only, no arithmetic.
-
-Numbers the example gives (inputs, weights, η) print as given (``0.35``); computed numbers print
-with ``places`` decimals (``0.552308``), and a nonzero number too small for that many decimals
-switches to e-notation (``3.2e-09``) so a small gradient never prints as zero. Percentages print
-with two decimals. Hand − autograd differences print as ``0`` or in e-notation.
-"""
+"""Write a walkthrough as text (≤ 100 columns), Markdown, LaTeX or JSON: formatting only, no arithmetic."""
 
 from __future__ import annotations
 
@@ -13,40 +7,24 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from microgradnet.example import Example, Printing
-from microgradnet.notation import Notation, Symbol
-from microgradnet.walkthrough import HessianTable, Line, Section, Side, StepLoss, Walkthrough
+from microgradnet.tutorial.equations import Side
+from microgradnet.tutorial.format import Example, Printing
+from microgradnet.tutorial.formatting import (
+    INDENT,
+    WIDTH,
+    break_long,
+    difference,
+    latex_text,
+    number,
+    wrap,
+)
+from microgradnet.tutorial.notation import Notation, Symbol
+from microgradnet.tutorial.walkthrough import HessianTable, Line, Section, StepLoss, Walkthrough
 
-__all__ = ["FORMATS", "WIDTH", "difference", "number", "render_side", "walkthrough", "wrap"]
+__all__ = ["FORMATS", "render_side", "walkthrough"]
 
 FORMATS = ("text", "markdown", "latex", "json")
-WIDTH = 100
-_INDENT = "  "
-
-
-# ---- numbers and equations --------------------------------------------------------------------
-
-
-def number(value: float, places: int, *, given: bool = False, unit: str = "") -> str:
-    """``value`` for display: as given, with ``places`` decimals, or in e-notation when tiny."""
-    if math.isnan(value) or math.isinf(value):
-        return str(value)
-    if unit == "%":
-        places = 2
-    if given:
-        text = repr(float(value))
-        return text.removesuffix(".0")
-    if value != 0 and abs(value) < 0.5 * 10.0**-places:
-        return f"{value:.1e}"
-    text = f"{value:.{places}f}"
-    return text[1:] if text.startswith("-") and set(text[1:]) <= {"0", "."} else text
-
-
-def difference(value: float | None) -> str:
-    """hand − autograd: ``0``, or two significant digits in e-notation."""
-    if value is None:
-        return ""
-    return "0" if value == 0 else f"{value:.1e}"
+_INDENT = INDENT
 
 
 def render_side(side: Side, notation: Notation, places: int, *, latex: bool = False) -> str:
@@ -63,7 +41,7 @@ def render_side(side: Side, notation: Notation, places: int, *, latex: bool = Fa
                 skip_sign = True
                 continue
             out.append(token.latex if latex else token.text)
-        elif token.kind == "sym":
+        elif token.kind == "sym" and token.key is not None:
             symbol = notation(token.key)
             out.append(symbol.latex if latex else symbol.text)
         else:
@@ -88,48 +66,6 @@ def _pieces(line: Line, notation: Notation, places: int, *, latex: bool = False)
         if piece != kept[-1]:
             kept.append(piece)
     return kept
-
-
-def wrap(pieces: Sequence[str], width: int = WIDTH, indent: str = _INDENT) -> list[str]:
-    """``a = b = c`` on one line if it fits, else broken before ``=`` with the ``=`` signs aligned.
-
-    A piece still too wide is broken before its `` + `` and `` − `` signs.
-    """
-    first = indent + pieces[0] + " = "
-    lines = [first + pieces[1]] if len(pieces) > 1 else [indent + pieces[0]]
-    pad = " " * (len(first) - 2)
-    for piece in pieces[2:]:
-        if len(lines[-1]) + 3 + len(piece) <= width:
-            lines[-1] += " = " + piece
-        else:
-            lines.append(pad + "= " + piece)
-    return [part for line in lines for part in _break_long(line, width, " " * (len(pad) + 2))]
-
-
-def _break_long(line: str, width: int, pad: str) -> list[str]:
-    if len(line) <= width:
-        return [line]
-    out, current = [], ""
-    for chunk in _chunks(line):
-        if current and len(current) + len(chunk) > width:
-            out.append(current.rstrip())
-            current = pad + chunk.lstrip()
-        else:
-            current += chunk
-    out.append(current)
-    return out
-
-
-def _chunks(line: str) -> list[str]:
-    """Split before each `` + `` / `` − `` / `` = `` that is not inside parentheses."""
-    chunks, start, depth = [], 0, 0
-    for n, char in enumerate(line):
-        depth += {"(": 1, ")": -1, "[": 1, "]": -1}.get(char, 0)
-        if depth == 0 and n > start and line[n - 1 : n + 2] in (" + ", " − ", " = "):
-            chunks.append(line[start : n - 1])
-            start = n - 1
-    chunks.append(line[start:])
-    return chunks
 
 
 def _mark(printing: Printing, value: float) -> str:
@@ -162,7 +98,7 @@ def _header(ex: Example, places: int) -> list[str]:
         f"{ex.architecture} network ({acts}), loss {loss}, η = {number(ex.learning_rate, places, given=True)}; "
         f"numbers to {places} decimals"
     )
-    return [part for line in lines for part in _break_long(line, WIDTH, "  ")]
+    return [part for line in lines for part in break_long(line, WIDTH, "  ")]
 
 
 def _given_text(section: Section, notation: Notation) -> list[str]:
@@ -190,7 +126,7 @@ def _text_line(line: Line, w: Walkthrough, places: int) -> list[str]:
     if doc:
         notes.append("document " + ", ".join(doc))
     if notes:
-        rows.extend(_break_long(" " * 6 + "   ".join(notes), WIDTH, " " * 8))
+        rows.extend(break_long(" " * 6 + "   ".join(notes), WIDTH, " " * 8))
     return rows
 
 
@@ -315,24 +251,6 @@ def _markdown(w: Walkthrough, places: int) -> str:
 # ---- LaTeX ------------------------------------------------------------------------------------
 
 
-def latex_text(text: str) -> str:
-    """``text`` safe inside ``\\text{}`` or a LaTeX paragraph."""
-    for char, escaped in (
-        ("\\", r"\textbackslash{}"),
-        ("&", r"\&"),
-        ("%", r"\%"),
-        ("$", r"\$"),
-        ("#", r"\#"),
-        ("_", r"\_"),
-        ("{", r"\{"),
-        ("}", r"\}"),
-        ("~", r"\textasciitilde{}"),
-        ("^", r"\textasciicircum{}"),
-    ):
-        text = text.replace(char, escaped)
-    return text
-
-
 def _latex_line(line: Line, w: Walkthrough, places: int) -> str:
     pieces = _pieces(line, w.example.notation, places, latex=True)
     notes = []
@@ -418,7 +336,7 @@ def _symbol(symbol: Symbol) -> dict[str, str]:
 def _json_line(line: Line, w: Walkthrough, places: int) -> dict[str, Any]:
     notation = w.example.notation
     return {
-        "key": line.key,
+        "key": str(line.key),
         "symbol": _symbol(notation(line.key)),
         "equation": " = ".join(_pieces(line, notation, places)),
         "equation_latex": " = ".join(_pieces(line, notation, places, latex=True)),
@@ -428,7 +346,7 @@ def _json_line(line: Line, w: Walkthrough, places: int) -> dict[str, Any]:
         "difference": _finite(line.difference),
         "published": [
             {
-                "key": key,
+                "key": str(key),
                 "text": p.text,
                 "places": p.places,
                 "where": p.where,
@@ -470,7 +388,7 @@ def _json(w: Walkthrough, places: int) -> str:
     }
     if w.hessian is not None:
         data["hessian"] = {
-            "parameters": list(w.hessian.keys),
+            "parameters": [str(key) for key in w.hessian.keys],
             "autograd": [[_finite(v) for v in row] for row in w.hessian.autograd],
             "central_differences": [[_finite(v) for v in row] for row in w.hessian.numerical],
             "eps": w.hessian.eps,

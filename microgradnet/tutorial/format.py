@@ -1,5 +1,7 @@
 """Read a worked example from TOML and validate it, naming the key path of anything wrong.
 
+The loader needs no network code: it imports neither the engine nor ``nn``.
+
 A worked example is a small human-editable file (see ``microgradnet/examples/*.toml``)::
 
     name = "glickert"                        # what `microgradnet walkthrough NAME` calls it
@@ -34,7 +36,11 @@ A worked example is a small human-editable file (see ``microgradnet/examples/*.t
     where = "Introduction"
 
 Omit every layer's ``weights`` (and give each layer a ``size``) to draw them from ``seed``.
-Keys of ``[notation]`` and ``[published]`` are quantity names from :mod:`microgradnet.notation`.
+Keys of ``[notation]`` and ``[published]`` are quantity names from :mod:`microgradnet.tutorial.keys`.
+
+Limits, checked before any work: at most ``MAX_LAYERS`` layers of ``MAX_WIDTH`` neurons (and
+inputs), ``MAX_PARAMETERS`` weights and biases, ``MAX_PUBLISHED`` printed values, printed numbers of
+``MAX_DIGITS`` characters, and files of ``microgradnet.files.MAX_INPUT_BYTES`` bytes.
 """
 
 from __future__ import annotations
@@ -44,6 +50,7 @@ import math
 import os
 import random
 import re
+import sys
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -53,9 +60,11 @@ from typing import Any
 
 from microgradnet import deltas
 from microgradnet.errors import FileError
-from microgradnet.files import read_text
-from microgradnet.nn import MLP
-from microgradnet.notation import SCALAR_KEYS, Key, Notation, Symbol, latex_from_text, parse_key
+from microgradnet.files import MAX_INPUT_BYTES, read_text
+from microgradnet.tutorial import keys as k
+from microgradnet.tutorial.formatting import escaped
+from microgradnet.tutorial.keys import Key
+from microgradnet.tutorial.notation import Notation, Symbol, latex_from_text
 
 __all__ = [
     "ACTIVATION_NAMES",
@@ -64,6 +73,11 @@ __all__ = [
     "STATED_LOSS_NAMES",
     "Example",
     "ExampleError",
+    "MAX_DIGITS",
+    "MAX_LAYERS",
+    "MAX_PARAMETERS",
+    "MAX_PUBLISHED",
+    "MAX_WIDTH",
     "Layer",
     "Printing",
     "StatedLoss",
@@ -102,6 +116,13 @@ PRODUCT_ORDERS = ("weight_first", "input_first")
 _NUMBER = re.compile(r"^[+\-−]?\d+(\.\d+)?$")
 _GIVEN_KINDS = ("x", "t", "W", "b")
 _MAX_STEPS = 100_000
+_FLOAT_MAX = int(sys.float_info.max)
+#: Size limits, checked before any work starts (see the module docstring).
+MAX_LAYERS = 20
+MAX_WIDTH = 100
+MAX_PARAMETERS = 10_000
+MAX_PUBLISHED = 5_000
+MAX_DIGITS = 40
 
 
 class ExampleError(ValueError):
@@ -122,7 +143,8 @@ class ExampleError(ValueError):
     ) -> None:
         self.file, self.reason, self.key, self.line, self.column = file, reason, key, line, column
         place = f"{file}:{line}:{column}" if line is not None else file
-        super().__init__(f"{place}: {key}: {reason}" if key else f"{place}: {reason}")
+        message = f"{place}: {key}: {reason}" if key else f"{place}: {reason}"
+        super().__init__(escaped(message))
 
 
 @dataclass(frozen=True)
@@ -147,7 +169,7 @@ class Printing:
     value: float
     places: int
     where: str = ""
-    uses: tuple[tuple[str, Printing], ...] = ()
+    uses: tuple[tuple[Key, Printing], ...] = ()
 
     def matches(self, value: float) -> bool:
         """``value`` rounds to this printing: |printed − value| ≤ ½·10⁻ᵖ (plus float noise)."""
@@ -181,7 +203,7 @@ class Example:
     places: int
     products: str
     notation: Notation = field(compare=False)
-    published: Mapping[str, tuple[Printing, ...]] = field(compare=False)
+    published: Mapping[Key, tuple[Printing, ...]] = field(compare=False)
     stated_losses: tuple[StatedLoss, ...] = ()
 
     @property
@@ -262,10 +284,16 @@ def parse(text: str, *, file: str = "<example>", default_name: str = "example") 
     Raises:
         ExampleError: the first problem found, with its key path (or line and column).
     """
+    if len(text) > MAX_INPUT_BYTES:
+        raise ExampleError(file, f"longer than the limit of {MAX_INPUT_BYTES:,} characters")
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise _syntax_error(file, error) from None
+    except RecursionError:
+        raise ExampleError(file, "invalid TOML: arrays or tables nested too deeply") from None
+    except ValueError as error:  # an integer of more digits than Python converts
+        raise ExampleError(file, f"invalid TOML: {error}") from None
     return _Parser(file).example(data, default_name)
 
 
@@ -335,15 +363,18 @@ class _Parser:
                 )
                 raise self.fail(f"{path}.{key}" if path else key, f"unknown key{hint}")
 
-    def text(self, data: Mapping[str, Any], key: str, default: str) -> str:
+    def text(self, data: Mapping[str, Any], key: str, default: str, path: str = "") -> str:
+        """A string (control characters escaped, so no output ever echoes them raw)."""
         value = data.get(key, default)
         if not isinstance(value, str):
-            raise self.fail(key, f"expected a string, got {_kind(value)}")
-        return value
+            raise self.fail(path + key, f"expected a string, got {_kind(value)}")
+        return escaped(value)
 
     def number(self, value: Any, path: str) -> float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise self.fail(path, f"expected a number, got {_kind(value)}")
+        if isinstance(value, int) and not -_FLOAT_MAX <= value <= _FLOAT_MAX:
+            raise self.fail(path, f"expected a number within float range, got {_kind(value)}")
         if not math.isfinite(value):
             raise self.fail(path, f"expected a finite number, got {value}")
         return float(value)
@@ -421,6 +452,11 @@ class _Parser:
             or not all(isinstance(t, dict) for t in tables)
         ):
             raise self.fail("layers", "expected one [[layers]] table per layer, input side first")
+        if len(tables) > MAX_LAYERS:
+            raise self.fail("layers", f"expected at most {MAX_LAYERS} layers, got {len(tables)}")
+        if n_inputs > MAX_WIDTH:
+            raise self.fail("inputs", f"expected at most {MAX_WIDTH} inputs, got {n_inputs}")
+        self.check_sizes(tables, n_inputs, n_targets)
         with_weights = ["weights" in table for table in tables]
         if any(with_weights) and not all(with_weights):
             missing = with_weights.index(False)
@@ -444,12 +480,37 @@ class _Parser:
         sizes = [
             self.size(self.required(t, "size", f"layers[{l}]."), l) for l, t in enumerate(tables)
         ]
-        return MLP(n_inputs, sizes, "linear", bias=False, rng=random.Random(seed)).weights()
+        return drawn_weights(n_inputs, sizes, random.Random(seed))
 
     def size(self, value: Any, l: int) -> int:
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise self.fail(f"layers[{l}].size", f"expected a positive whole number, got {value!r}")
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_WIDTH:
+            raise self.fail(
+                f"layers[{l}].size",
+                f"expected a whole number from 1 to {MAX_WIDTH}, got {_kind(value)}",
+            )
         return value
+
+    def check_sizes(self, tables: list[dict[str, Any]], n_inputs: int, n_targets: int) -> None:
+        """Refuse a network over the limits before any weight is read or drawn."""
+        fan_in, total = n_inputs, 0
+        for l, table in enumerate(tables):
+            raw = table.get("weights")
+            if "size" in table:
+                width = self.size(table["size"], l)
+            elif isinstance(raw, list):
+                width = len(raw)
+            else:
+                width = n_targets if l == len(tables) - 1 else 1
+            if width > MAX_WIDTH:
+                raise self.fail(
+                    f"layers[{l}].weights", f"expected at most {MAX_WIDTH} rows, got {width}"
+                )
+            total += width * (fan_in + 1)
+            fan_in = width
+        if total > MAX_PARAMETERS:
+            raise self.fail(
+                "layers", f"expected at most {MAX_PARAMETERS:,} weights and biases, got {total:,}"
+            )
 
     def layer(
         self, table: Mapping[str, Any], l: int, fan_in: int, drawn: Any, rows: int | None
@@ -504,7 +565,7 @@ class _Parser:
 
     def key(self, text: str, path: str, layers: Sequence[Layer]) -> Key:
         try:
-            key = parse_key(text)
+            key = k.parse(text)
         except ValueError as error:
             raise self.fail(path, str(error)) from None
         problem = _out_of_range(key, layers)
@@ -512,35 +573,38 @@ class _Parser:
             raise self.fail(path, problem)
         return key
 
-    def notation(self, table: Any, layers: Sequence[Layer]) -> dict[str, Symbol]:
+    def notation(self, table: Any, layers: Sequence[Layer]) -> dict[Key, Symbol]:
         if not isinstance(table, dict):
             raise self.fail("notation", f"expected a table, got {_kind(table)}")
         symbols = {}
         for name, value in table.items():
             path = f'notation."{name}"'
-            self.key(name, path, layers)
+            key = self.key(name, path, layers)
             if isinstance(value, str):
-                symbols[name] = Symbol(value, latex_from_text(value))
-            elif (
-                isinstance(value, dict)
-                and set(value) <= {"text", "latex"}
-                and isinstance(value.get("text"), str)
-            ):
-                symbols[name] = Symbol(
-                    value["text"], str(value.get("latex", latex_from_text(value["text"])))
-                )
+                symbols[key] = Symbol(escaped(value), latex_from_text(escaped(value)))
+            elif isinstance(value, dict) and set(value) <= {"text", "latex"} and "text" in value:
+                text = self.text(value, "text", "", path + ".")
+                latex = self.text(value, "latex", latex_from_text(text), path + ".")
+                symbols[key] = Symbol(text, latex)
             else:
-                raise self.fail(path, 'expected a string or { text = "…", latex = "…" }')
+                raise self.fail(
+                    path, f'expected a string or {{ text = "…", latex = "…" }}, got {_kind(value)}'
+                )
         return symbols
 
-    def published(self, table: Any, layers: Sequence[Layer]) -> dict[str, tuple[Printing, ...]]:
+    def published(self, table: Any, layers: Sequence[Layer]) -> dict[Key, tuple[Printing, ...]]:
         if not isinstance(table, dict):
             raise self.fail("published", f"expected a table, got {_kind(table)}")
+        count = sum(len(v) if isinstance(v, list) else 1 for v in table.values())
+        if count > MAX_PUBLISHED:
+            raise self.fail(
+                "published", f"expected at most {MAX_PUBLISHED:,} values, got {count:,}"
+            )
         printed = {}
         for name, value in table.items():
             path = f'published."{name}"'
             key = self.key(name, path, layers)
-            if key.kind in _GIVEN_KINDS and not key.new or key.kind == "eta":
+            if key.given:
                 raise self.fail(
                     path,
                     f"{name} is given by the example, not computed; "
@@ -549,7 +613,7 @@ class _Parser:
             items = value if isinstance(value, list) else [value]
             if not items:
                 raise self.fail(path, "expected at least one printed value")
-            printed[name] = tuple(
+            printed[key] = tuple(
                 self.printing(item, f"{path}[{n}]" if isinstance(value, list) else path, layers)
                 for n, item in enumerate(items)
             )
@@ -572,9 +636,7 @@ class _Parser:
         base = self.printing_value(
             self.required(value, "value", f"{path}."), value.get("places"), path
         )
-        where = value.get("where", "")
-        if not isinstance(where, str):
-            raise self.fail(f"{path}.where", f"expected a string, got {_kind(where)}")
+        where = self.text(value, "where", "", path + ".")
         uses = self.uses(value.get("uses", {}), f"{path}.uses", layers)
         return Printing(base.text, base.value, base.places, where, uses)
 
@@ -595,6 +657,11 @@ class _Parser:
         return Printing(f"{number:.{places}f}", number, places)
 
     def printed_number(self, text: str, path: str) -> Printing:
+        if len(text) > MAX_DIGITS:
+            raise self.fail(
+                path,
+                f"expected a printed number of at most {MAX_DIGITS} characters, got {len(text)}",
+            )
         if not _NUMBER.match(text.strip()):
             raise self.fail(
                 path, f'{text!r} is not a decimal number as printed (like "0.036770" or "-0.2")'
@@ -605,7 +672,7 @@ class _Parser:
 
     def uses(
         self, table: Any, path: str, layers: Sequence[Layer]
-    ) -> tuple[tuple[str, Printing], ...]:
+    ) -> tuple[tuple[Key, Printing], ...]:
         if not isinstance(table, dict):
             raise self.fail(
                 path, f'expected a table of quantity = "printed value", got {_kind(table)}'
@@ -615,7 +682,7 @@ class _Parser:
             key = self.key(name, f'{path}."{name}"', layers)
             if not isinstance(value, str):
                 raise self.fail(f'{path}."{name}"', "expected the value as printed, in quotes")
-            used.append((str(key), self.printed_number(value, f'{path}."{name}"')))
+            used.append((key, self.printed_number(value, f'{path}."{name}"')))
         return tuple(used)
 
     def stated_losses(self, tables: Any) -> tuple[StatedLoss, ...]:
@@ -630,13 +697,15 @@ class _Parser:
                     f"stated_loss[{n}].name",
                     f"unknown loss {name!r}; valid names: {', '.join(STATED_LOSS_NAMES)}",
                 )
-            stated.append(StatedLoss(str(name), str(table.get("where", ""))))
+            stated.append(
+                StatedLoss(str(name), self.text(table, "where", "", f"stated_loss[{n}]."))
+            )
         return tuple(stated)
 
 
 def _out_of_range(key: Key, layers: Sequence[Layer]) -> str:
     """Why ``key`` names nothing in this network ("" when it is fine)."""
-    if key.kind in SCALAR_KEYS:
+    if key.is_scalar:
         return ""
     if key.kind == "x":
         return _index_problem("input", key.j, len(layers[0].weights[0]))
@@ -663,6 +732,8 @@ def _kind(value: object) -> str:
     """A short description of a TOML value for error messages."""
     if isinstance(value, bool):
         return f"a boolean ({str(value).lower()})"
+    if isinstance(value, int) and abs(value) > _FLOAT_MAX:
+        return f"a whole number of {len(str(abs(value)))} digits"
     if isinstance(value, (int, float)):
         return f"a number ({value})"
     if isinstance(value, str):
@@ -676,3 +747,17 @@ def _kind(value: object) -> str:
 
 def _s(count: int) -> str:
     return "" if count == 1 else "s"
+
+
+def drawn_weights(
+    n_inputs: int, sizes: Sequence[int], rng: random.Random
+) -> list[list[list[float]]]:
+    """Weights drawn as ``nn.MLP`` draws them: uniform in ±1/√fan_in, row by row, from ``rng``."""
+    weights, fan_in = [], n_inputs
+    for fan_out in sizes:
+        scale = math.sqrt(fan_in)
+        weights.append(
+            [[rng.uniform(-1.0, 1.0) / scale for _ in range(fan_in)] for _ in range(fan_out)]
+        )
+        fan_in = fan_out
+    return weights

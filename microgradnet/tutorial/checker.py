@@ -10,7 +10,7 @@ The rule for one printed number ``v`` with ``p`` decimals (its *claim*):
    (only rounded), the document followed its own displayed rounding: **agrees (printed
    operands)**. If one of them is wrong, ``v`` is a **consequence** of that wrong value, and it is
    reported under the wrong value's root cause, not as a new finding.
-3. Otherwise the common slips are tried on the exact inputs (:func:`microgradnet.derivation.slips`
+3. Otherwise the common slips are tried on the exact inputs (:func:`microgradnet.tutorial.slips.slips`
    in order, then one intermediate or every intermediate rounded and carried forward). The first
    slip that reproduces ``v`` at its decimals is its root cause; if none does, the cause is unknown.
 
@@ -28,10 +28,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
-from microgradnet.derivation import Derivation, Slip, loss_formulas, rounded_site_slips, slips
-from microgradnet.example import Example, Printing, StatedLoss
-from microgradnet.walkthrough import Walkthrough
-from microgradnet.walkthrough import run as run_walkthrough
+from microgradnet.tutorial import keys as k
+from microgradnet.tutorial.equations import Model, chain_delta, loss_quantities, output_gradient
+from microgradnet.tutorial.format import Example, Printing, StatedLoss
+from microgradnet.tutorial.keys import Key
+from microgradnet.tutorial.slips import Slip, rounded_site_slips, slips
 
 __all__ = ["Check", "Claim", "Finding", "Row", "StatedRow", "Verdict", "agrees", "check"]
 
@@ -49,7 +50,7 @@ class Claim:
     """One printed number: the quantity ``key``, the ``printing``, and for a number shown inside
     another claim's substitution, that claim's index (``inside``; None for a published value)."""
 
-    key: str
+    key: Key
     printing: Printing
     inside: int | None = None
 
@@ -80,7 +81,7 @@ class Finding:
 
     number: int
     slip: Slip | None
-    site: str
+    site: Key
     site_value: float
     site_exact: float
     roots: tuple[int, ...]
@@ -94,7 +95,7 @@ class StatedRow:
 
     stated: StatedLoss
     verdict: StatedVerdict
-    key: str = ""
+    key: Key | None = None
     printed: Printing | None = None
     value: float | None = None
 
@@ -104,7 +105,7 @@ class Check:
     """The whole check: every claim (in derivation order), the findings, the stated losses."""
 
     example: Example
-    walkthrough: Walkthrough
+    model: Model
     claims: tuple[Claim, ...]
     rows: tuple[Row, ...]
     findings: tuple[Finding, ...]
@@ -143,12 +144,11 @@ def check(example: Example) -> Check:
 class _Checker:
     def __init__(self, example: Example) -> None:
         self.ex = example
-        self.walk = run_walkthrough(example, steps=1)
-        self.derivation = Derivation(example)
-        self.exact = {**self.derivation.evaluate(), **self.walk.values}
-        self.claims = _claims(example, self.derivation.order())
+        self.derivation = Model(example)
+        self.exact = self.derivation.values
+        self.claims = _claims(example, self.derivation.order)
         self.rows: list[Row | None] = [None] * len(self.claims)
-        self.by_key: dict[str, list[int]] = {}
+        self.by_key: dict[Key, list[int]] = {}
         for n, claim in enumerate(self.claims):
             if claim.inside is None:
                 self.by_key.setdefault(claim.key, []).append(n)
@@ -158,7 +158,9 @@ class _Checker:
             self.rows[n] = self.judge(n)
         rows, findings = _group(self, [r for r in self.rows if r is not None])
         stated = tuple(self.stated(s) for s in self.ex.stated_losses)
-        return Check(self.ex, self.walk, tuple(self.claims), tuple(rows), tuple(findings), stated)
+        return Check(
+            self.ex, self.derivation, tuple(self.claims), tuple(rows), tuple(findings), stated
+        )
 
     def row(self, n: int) -> Row:
         row = self.rows[n]
@@ -199,7 +201,7 @@ class _Checker:
     def uses(self, n: int) -> list[int]:
         return [m for m, c in enumerate(self.claims) if c.inside == n]
 
-    def replays(self, n: int) -> Iterator[tuple[dict[str, float], tuple[int, ...]]]:
+    def replays(self, n: int) -> Iterator[tuple[dict[Key, float], tuple[int, ...]]]:
         """Ways to recompute claim n from numbers the document prints: (pinned values, their claims)."""
         uses = self.uses(n)
         if uses:
@@ -213,7 +215,7 @@ class _Checker:
         if len(wrong) > 1:
             yield self.pin(wrong), tuple(wrong)
         right = _first_per_key(self.claims, [m for m in printed if not self.wrong(m)])
-        deps = set(self.derivation.formulas[self.claims[n].key].deps)
+        deps = set(self.derivation.quantities[self.claims[n].key].deps)
         direct = [m for m in right if self.claims[m].key in deps]
         if direct:
             yield self.pin(direct), tuple(direct)
@@ -223,7 +225,7 @@ class _Checker:
         if every != right:
             yield self.pin(every), tuple(every)
 
-    def pin(self, indices: list[int]) -> dict[str, float]:
+    def pin(self, indices: list[int]) -> dict[Key, float]:
         return {self.claims[m].key: self.claims[m].printing.value for m in indices}
 
     # -- slips --
@@ -238,8 +240,8 @@ class _Checker:
             *rounded_site_slips(self.derivation, claim.key, places),
         ]
         named = [s for s in candidates if s.name != "rounded"]
-        site_rounding = [s for s in candidates if s.name == "rounded" and s.site]
-        global_rounding = [s for s in candidates if s.name == "rounded" and not s.site]
+        site_rounding = [s for s in candidates if s.name == "rounded" and s.site is not None]
+        global_rounding = [s for s in candidates if s.name == "rounded" and s.site is None]
         correct = [m for m in range(n) if self.claims[m].inside is None and not self.wrong(m)]
         fallback: tuple[Slip | None, float | None] = (None, None)
         for slip in [*named, *site_rounding, *global_rounding]:
@@ -254,19 +256,21 @@ class _Checker:
                 fallback = (self.located(slip, claim.key), values[claim.key])
         return fallback
 
-    def located(self, slip: Slip, key: str) -> Slip:
+    def located(self, slip: Slip, key: Key) -> Slip:
         """The slip with ``site`` set to the replaced quantity that ``key`` depends on (or is)."""
-        if slip.site or not slip.formulas:
+        if slip.site is not None or not slip.formulas:
             return slip
         upstream = {key, *self.derivation.ancestors(key)}
-        site = next((f.key for f in slip.formulas if f.key in upstream), slip.formulas[0].key)
-        return Slip(slip.name, slip.description, slip.formulas, slip.round_all, site, slip.decimals)
+        return slip.at(
+            next((f.key for f in slip.formulas if f.key in upstream), slip.formulas[0].key)
+        )
 
     # -- stated losses --
 
     def stated(self, stated: StatedLoss) -> StatedRow:
         n_layers = len(self.ex.layers)
-        keys = ["L", "L_new", *(f"delta{n_layers}[{j}]" for j in range(self.ex.layers[-1].size))]
+        output_deltas = [k.delta(n_layers, j) for j in range(self.ex.layers[-1].size)]
+        keys = [k.LOSS, k.LOSS.renew(), *output_deltas]
         claims = [m for k in keys for m in self.by_key.get(k, [])]
         if not claims:
             return StatedRow(stated, "unchecked")
@@ -285,15 +289,18 @@ class _Checker:
             return StatedRow(stated, "loose", claim.key, claim.printing, values[claim.key])
         return StatedRow(stated, "differs", claim.key, claim.printing, values[claim.key])
 
-    def under_loss(self, name: str) -> dict[str, float]:
-        formulas = [
-            *loss_formulas(self.derivation, name),
-            *loss_formulas(self.derivation, name, suffix="_new", backward=False),
-        ]
-        return self.derivation.evaluate(None, formulas)
+    def under_loss(self, name: str) -> dict[Key, float]:
+        """Every value had the example used the loss ``name`` (the stated one) instead."""
+        m, n_layers = self.derivation, len(self.ex.layers)
+        formulas = [*loss_quantities(m, name), *loss_quantities(m, name, new=True)]
+        for j in range(self.ex.layers[-1].size):
+            formulas += output_gradient(m, name, j)
+            if name != "cross_entropy":  # its δ = ∂L/∂y·f′, whatever the example's own loss
+                formulas.append(chain_delta(n_layers, j))
+        return m.evaluate(None, formulas)
 
 
-def _claims(example: Example, order: list[str]) -> list[Claim]:
+def _claims(example: Example, order: list[Key]) -> list[Claim]:
     """Every printed number, published ones and those inside substitutions, in derivation order."""
     rank = {key: n for n, key in enumerate(order)}
     published = [(key, p) for key, printings in example.published.items() for p in printings]
@@ -308,7 +315,7 @@ def _claims(example: Example, order: list[str]) -> list[Claim]:
 
 
 def _first_per_key(claims: list[Claim], indices: list[int]) -> list[int]:
-    seen: set[str] = set()
+    seen: set[Key] = set()
     first = []
     for m in indices:
         if claims[m].key not in seen:
@@ -402,7 +409,7 @@ def _finding(checker: _Checker, rows: list[Row], number: int, member: list[int])
         site, site_value, site_exact = first.claim.key, first.claim.printing.value, first.recomputed
     else:
         values = checker.derivation.evaluate(None, slip.formulas, slip.round_all)
-        site = slip.site or first.claim.key
+        site = first.claim.key if slip.site is None else slip.site
         site_value, site_exact = values[site], checker.exact[site]
     return Finding(
         number,
@@ -437,14 +444,11 @@ def _unaffected(checker: _Checker, rows: list[Row], member: list[int]) -> tuple[
     return tuple(found)
 
 
-def _nearest_printed(checker: _Checker, key: str) -> list[str]:
+def _nearest_printed(checker: _Checker, key: Key) -> list[Key]:
     """The first published quantities on each path downstream of ``key``."""
-    children: dict[str, list[str]] = {}
-    for formula in checker.derivation.formulas.values():
-        for dep in formula.deps:
-            children.setdefault(dep, []).append(formula.key)
-    found: list[str] = []
-    seen: set[str] = set()
+    children = checker.derivation.children()
+    found: list[Key] = []
+    seen: set[Key] = set()
     frontier = list(children.get(key, []))
     while frontier:
         nxt = []
