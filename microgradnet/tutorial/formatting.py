@@ -51,6 +51,8 @@ def number(value: float, places: int, *, given: bool = False, unit: str = "") ->
         return text.removesuffix(".0")
     if value != 0 and abs(value) < 0.5 * 10.0**-places:
         return f"{value:.1e}"
+    if abs(value) >= 1e15:  # a diverging example: no 200-digit fixed-point numbers
+        return f"{value:.{min(max(places, 1), 6)}e}"
     text = f"{value:.{places}f}"
     return text[1:] if text.startswith("-") and set(text[1:]) <= {"0", "."} else text
 
