@@ -6,6 +6,8 @@ Notation of worked example 004 (§3, §12–13): ``z⁽ˡ⁾ = W⁽ˡ⁾a⁽ˡ�
 The loss is an explicit argument, because it decides the output delta:
 
 - ``"squared_error"``: L = ½ Σ (y − t)²,  δ⁽ᴸ⁾ = (y − t) ⊙ f′(z⁽ᴸ⁾)  (= (y − t)·y(1 − y) for σ)
+- ``"sum_squared_error"``: L = Σ (y − t)² (no ½),  ∂L/∂y = 2(y − t)
+- ``"mse"``: L = (1/n) Σ (y − t)² over the n outputs,  ∂L/∂y = (2/n)(y − t)
 - ``"cross_entropy"``: L = −Σ [t ln y + (1 − t) ln(1 − y)] with a sigmoid output,  δ⁽ᴸ⁾ = y − t
 
 Every function returns a frozen record holding each intermediate, so a printout and a test can
@@ -37,7 +39,7 @@ __all__ = [
 Vector = list[float]
 Matrix = list[list[float]]
 
-LOSS_NAMES = ("squared_error", "cross_entropy")
+LOSS_NAMES = ("squared_error", "sum_squared_error", "mse", "cross_entropy")
 ACTIVATION_NAMES = ("sigmoid", "tanh", "relu", "linear")
 
 
@@ -130,6 +132,8 @@ def backprop_221(
 ) -> Backprop221:
     """One forward and backward pass of the 2-2-1 sigmoid net (b1, b2 None: no biases)."""
     _check(loss, ["sigmoid", "sigmoid"])
+    if loss not in ("squared_error", "cross_entropy"):
+        raise ValueError(f"backprop_221 writes out squared_error and cross_entropy, not {loss!r}")
     _length("x", x, 2, "inputs")
     _check_shapes(x, [W1, [W2]], None if b1 is None else [b1, None])
     x1, x2 = x
@@ -288,12 +292,13 @@ def backprop(
         for l in range(n_layers)
     ]
 
-    if loss == "squared_error":
-        # L = ½ Σₖ (yₖ − tₖ)²
-        L = _sum_left([0.5 * numerics.power(yk - tk, 2.0) for yk, tk in zip(y, t)])
-        # ∂L/∂y = y − t
-        dL_dy = [yk - tk for yk, tk in zip(y, t)]
-        # δ⁽ᴸ⁾ = (y − t) ⊙ f′(z⁽ᴸ⁾)
+    if loss != "cross_entropy":
+        # L = c Σₖ (yₖ − tₖ)² with c = ½ (squared_error), 1 (sum_squared_error), 1/n (mse)
+        c = {"squared_error": 0.5, "sum_squared_error": 1.0}.get(loss, 1.0 / len(y))
+        L = _sum_left([c * numerics.power(yk - tk, 2.0) for yk, tk in zip(y, t)])
+        # ∂L/∂y = 2c (y − t)
+        dL_dy = [2.0 * c * (yk - tk) for yk, tk in zip(y, t)]
+        # δ⁽ᴸ⁾ = ∂L/∂y ⊙ f′(z⁽ᴸ⁾)
         delta_out = [g * fp for g, fp in zip(dL_dy, f_prime[-1])]
     else:
         # L = −Σₖ [tₖ ln yₖ + (1 − tₖ) ln(1 − yₖ)] = Σₖ softplus(z⁽ᴸ⁾ₖ) − tₖ z⁽ᴸ⁾ₖ

@@ -137,7 +137,7 @@ def test_check_never_changes_the_file(capsys: pytest.CaptureFixture[str], tmp_pa
             ["check", "tests/data/bad_loss.toml"],
             (
                 "microgradnet: tests/data/bad_loss.toml: loss: unknown loss 'hinge'; valid names: squared_error, "
-                "cross_entropy"
+                "sum_squared_error, mse, cross_entropy"
             ),
         ),
         (

@@ -120,8 +120,9 @@ def _error(text: str) -> ExampleError:
         ),
         (
             "learning_rate = 0.1",
-            'learning_rate = 0.1\nloss = "mse"',
-            "ex.toml: loss: unknown loss 'mse'; valid names: squared_error, cross_entropy",
+            'learning_rate = 0.1\nloss = "mae"',
+            "ex.toml: loss: unknown loss 'mae'; valid names: squared_error, sum_squared_error, "
+            "mse, cross_entropy",
         ),
         (
             "learning_rate = 0.1",

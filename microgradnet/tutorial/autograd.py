@@ -7,14 +7,13 @@ an SGD step, the loss before and after, and the loss over several training steps
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from microgradnet import deltas
-from microgradnet.engine import Value
+from microgradnet.engine import Value, vsum
 from microgradnet.functional import gradients, hessian_at
 from microgradnet.losses import LOSSES
 from microgradnet.nn import MLP, Trace
-from microgradnet.optim import SGD
 from microgradnet.tutorial import keys as k
 from microgradnet.tutorial.format import Example
 from microgradnet.tutorial.keys import Key
@@ -53,44 +52,69 @@ class HessianTable:
 
 
 def _network(example: Example) -> MLP:
-    return MLP.from_weights(example.weights, example.biases, example.activations)
+    """The example's network; a shared bias is one Value used by every neuron of its layer."""
+    mlp = MLP.from_weights(example.weights, example.biases, example.activations)
+    for layer, spec in zip(mlp.layers, example.layers):
+        if spec.shared:
+            shared = layer.neurons[0].bias
+            for neuron in layer.neurons:
+                neuron.bias = shared
+    return mlp
 
 
 def _loss(example: Example, trace: Trace) -> Value:
-    loss = LOSSES[example.loss](trace.output, list(example.targets))
+    ys, ts = trace.output, list(example.targets)
+    if example.loss in LOSSES:
+        loss = LOSSES[example.loss](ys, ts)
+    else:  # Σ(y − t)² or (1/n)Σ(y − t)², term by term as the equation model adds them
+        c = 1.0 if example.loss == "sum_squared_error" else 1.0 / len(ys)
+        terms = [(y - t) ** 2 if c == 1.0 else c * (y - t) ** 2 for y, t in zip(ys, ts)]
+        loss = terms[0] if len(terms) == 1 else vsum(terms)
     loss.label = "L"  # so a picture of the graph names it
     return loss
 
 
 def _parameters(mlp: MLP) -> list[tuple[Key, Value]]:
-    """Every weight and bias with its key, layer by layer, neuron by neuron."""
-    found = []
+    """Every weight and bias with its key, layer by layer, neuron by neuron (a shared bias once)."""
+    found: list[tuple[Key, Value]] = []
+    seen: set[int] = set()
     for l, layer in enumerate(mlp.layers, start=1):
         for j, neuron in enumerate(layer.neurons):
             found += [(k.W(l, j, i), w) for i, w in enumerate(neuron.weights)]
-            if neuron.bias is not None:
+            if neuron.bias is not None and id(neuron.bias) not in seen:
+                seen.add(id(neuron.bias))
                 found.append((k.b(l, j), neuron.bias))
     return found
 
 
+def _step(example: Example, params: list[tuple[Key, Value]]) -> None:
+    """θ ← θ − η·∂L/∂θ from the engine's gradients, leaving the parameters held fixed."""
+    fixed, rate = example.conventions.fixed, example.learning_rate
+    for key, p in params:
+        if key not in fixed:
+            p.data = p.data - rate * p.grad
+
+
 def autograd_values(example: Example) -> dict[Key, float]:
-    """Autograd's number for every quantity it has one for (L, ∂L/∂a, f′, δ, gradients, θⁿᵉʷ, Lⁿᵉʷ)."""
+    """Autograd's number for every quantity it has one for (L, ∂L/∂a, f′, δ, gradients, θⁿᵉʷ, Lⁿᵉʷ),
+    in the document's sign convention (δ = −∂E/∂net negates the engine's gradients)."""
     mlp = _network(example)
     trace = mlp.trace(list(example.inputs))
     loss = _loss(example, trace)
     loss.backward()
+    sign = example.conventions.sign
     found = {k.LOSS: loss.data}
     n_layers = len(example.layers)
     for l in range(1, n_layers + 1):
         for j, (z, a) in enumerate(zip(trace.z[l - 1], trace.a[l - 1])):
             if not (l == n_layers and example.loss == "cross_entropy"):  # L is built from z there
-                found[k.dL_da(l, j)] = a.grad
+                found[k.dL_da(l, j)] = sign * a.grad
             linear = example.layers[l - 1].activation == "linear"
             found[k.fprime(l, j)] = 1.0 if linear else a.local_grads[0]
-            found[k.delta(l, j)] = z.grad
+            found[k.delta(l, j)] = sign * z.grad
     params = _parameters(mlp)
-    found.update((k.gradient(key), p.grad) for key, p in params)
-    SGD([p for _, p in params], example.learning_rate).step()
+    found.update((k.gradient(key), sign * p.grad) for key, p in params)
+    _step(example, params)
     found.update((key.renew(), p.data) for key, p in params)
     found[k.LOSS.renew()] = _loss(example, mlp.trace(list(example.inputs))).data
     return found
@@ -108,7 +132,7 @@ def output_hessian(example: Example, eps: float = 1e-5) -> HessianTable:
     """The Hessian of the loss w.r.t. the output layer's parameters, both ways."""
     mlp = _network(example)
     key_of = {id(p): key for key, p in _parameters(mlp)}
-    params = mlp.layers[-1].parameters()
+    params = list({id(p): p for p in mlp.layers[-1].parameters()}.values())  # a shared bias once
     x = list(example.inputs)
     autograd = hessian_at(_loss(example, mlp.trace(x)), params)
     numerical = []
@@ -125,24 +149,18 @@ def output_hessian(example: Example, eps: float = 1e-5) -> HessianTable:
     )
 
 
-def training(example: Example, steps: int) -> tuple[StepLoss, ...]:
-    """The loss after each of ``steps`` SGD steps, by the hand equations and by autograd."""
-    x, t = list(example.inputs), list(example.targets)
-    weights: list[list[list[float]]] = example.weights
-    biases: list[list[float] | None] | None = example.biases
+def training(example: Example, steps: int, hand: Sequence[float]) -> tuple[StepLoss, ...]:
+    """The loss after each of ``steps`` steps: ``hand`` (the equation model's, one per step from 0)
+    beside autograd's, the engine's gradients applied with the example's update rule."""
+    x = list(example.inputs)
     mlp = _network(example)
-    optimizer = SGD(mlp.parameters(), example.learning_rate)
+    params = _parameters(mlp)
     losses = []
     for step in range(steps + 1):
-        hand = deltas.backprop(
-            x, weights, biases, t, activations=example.activations, loss=example.loss
-        )
-        optimizer.zero_grad()
+        for _, p in params:
+            p.grad = 0.0
         loss = _loss(example, mlp.trace(x))
         loss.backward()
-        losses.append(StepLoss(step, hand.L, loss.data))
-        weights, biases = deltas.sgd_update(
-            weights, biases, hand.dL_dW, hand.dL_db, example.learning_rate
-        )
-        optimizer.step()
+        losses.append(StepLoss(step, hand[step], loss.data))
+        _step(example, params)
     return tuple(losses)

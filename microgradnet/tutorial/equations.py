@@ -100,8 +100,8 @@ def num(key: Key, paren: bool = False) -> Token:
     return Token("num", key, paren=paren)
 
 
-def const(value: float) -> Token:
-    return Token("num", None, value)
+def const(value: float, paren: bool = False) -> Token:
+    return Token("num", None, value, paren=paren)
 
 
 def op(text: str, latex: str | None = None) -> Token:
@@ -235,6 +235,15 @@ class Model:
             values[key] = value
         return values
 
+    def losses(self, steps: int) -> list[float]:
+        """L before each of ``steps`` + 1 updates: the model re-evaluated from each step's θⁿᵉʷ."""
+        params = [key for _, key in parameters(self.example)]
+        values, found = self.values, [self.values[k.LOSS]]
+        for _ in range(steps):
+            values = self.evaluate({p: values[p.renew()] for p in params})
+            found.append(values[k.LOSS])
+        return found
+
     def section(self, name: str) -> list[Quantity]:
         return [q for q in self.quantities.values() if q.section == name]
 
@@ -310,7 +319,7 @@ class _Builder:
             for j, row in enumerate(layer.weights):
                 for i, w in enumerate(row):
                     self.add(k.W(l, j, i), (), constant(w), section="given")
-                if layer.biases is not None:
+                if layer.biases is not None and (j == 0 or not layer.shared):
                     self.add(k.b(l, j), (), constant(layer.biases[j]), section="given")
 
     # -- forward --
@@ -335,10 +344,14 @@ class _Builder:
             symbols.append((sym(first), TIMES, sym(second)))
             numbers.append((num(first, True), num(second, True)))
         if layer.biases is not None:
-            bias = k.b(l, j, new)
+            bias = bias_key(layer, l, j, new)
             terms.append(bias)
-            symbols.append((sym(bias),))
-            numbers.append((num(bias),))
+            if self.ex.conventions.bias == "input_unit":  # a weight from a unit that outputs 1
+                symbols.append((sym(bias), TIMES, const(1)))
+                numbers.append((num(bias, True), const(1, True)))
+            else:
+                symbols.append((sym(bias),))
+                numbers.append((num(bias),))
         sides = [joined(symbols), joined(numbers)]
         if len(terms) > 1:
             sides.append(joined([(num(term),) for term in terms]))
@@ -360,22 +373,33 @@ class _Builder:
         for quantity in loss_quantities(self.m, self.ex.loss, new=new):
             self.m.add(quantity)
         ys, ts = self.m.outputs(new), self.m.targets()
-        bars = [
-            (op("|", r"\lvert "), sym(y), MINUS, sym(t), op("|", r"\rvert "))
-            for y, t in zip(ys, ts)
-        ]
-        numbers = [
-            (op("|", r"\lvert "), num(y), MINUS, num(t), op("|", r"\rvert "))
-            for y, t in zip(ys, ts)
-        ]
-        error = k.ERROR.renew(new)
-        self.add(
-            error,
-            (*ys, *ts),
-            pairs(lambda y, t: abs(y - t)),
-            [joined(bars), joined(numbers)],
-            section,
-        )
+        flipped = self.ex.conventions.difference == "t_minus_y"
+        for j, (y, t) in enumerate(zip(ys, ts)):  # the signed error eⱼ, as the document writes it
+            pair = (t, y) if flipped else (y, t)
+            shown = [(sym(pair[0]), MINUS, sym(pair[1])), (num(pair[0]), MINUS, num(pair[1]))]
+            self.add(k.signed_error(j, new), pair, lambda v: v[0] - v[1], shown)
+        self.error(new, section)
+
+    def error(self, new: bool, section: str) -> None:
+        """The "error" the document prints: Σ|y − t|, Σ(t − y), Σ(y − t) or the loss."""
+        ys, ts, key = self.m.outputs(new), self.m.targets(), k.ERROR.renew(new)
+        kind = self.ex.conventions.error
+        if kind == "loss":
+            loss = k.LOSS.renew(new)
+            self.add(key, (loss,), lambda v: v[0], [(sym(loss),)], section)
+            return
+        if kind == "abs":
+            bar, end = op("|", r"\lvert "), op("|", r"\rvert ")
+            pairs_ = list(zip(ys, ts))
+            fn = pairs(lambda y, t: abs(y - t))
+        else:
+            bar, end = op(""), op("")
+            pairs_ = list(zip(ts, ys) if kind == "t_minus_y" else zip(ys, ts))
+            fn = pairs(lambda u, v: u - v)
+        symbols = [(bar, sym(u), MINUS, sym(v), end) for u, v in pairs_]
+        numbers = [(bar, num(u), MINUS, num(v), end) for u, v in pairs_]
+        deps = [u for u, _ in pairs_] + [v for _, v in pairs_]
+        self.add(key, deps, fn, [joined(symbols), joined(numbers)], section)
 
     def reductions(self) -> None:
         for of in (k.LOSS, k.ERROR):
@@ -404,6 +428,9 @@ class _Builder:
         for l in range(len(layers), 0, -1):
             for j in range(layers[l - 1].size):
                 output = output_gradient(self.m, self.ex.loss, j) if l == len(layers) else []
+                if not output:
+                    for q in range(layers[l].size):
+                        self.m.add(backprop_term(l, j, q))
                 self.m.add(output[0] if output else backprop_sum(self.m, l, j))
                 self.derivative(l, j, layers[l - 1].activation)
                 # δ = ∂L/∂a·f′(z); for cross-entropy's output δ = y − t
@@ -435,36 +462,73 @@ class _Builder:
 
     # -- gradients and updates --
 
-    def parameters(self, l: int, j: int) -> list[Key]:
-        layer = self.ex.layers[l - 1]
-        params = [k.W(l, j, i) for i in range(len(layer.weights[j]))]
-        return params + ([k.b(l, j)] if layer.biases is not None else [])
-
     def gradients(self) -> None:
-        for l in range(len(self.ex.layers), 0, -1):
-            for j in range(self.ex.layers[l - 1].size):
-                d = k.delta(l, j)
-                for param in self.parameters(l, j):
-                    if param.kind == "b":
-                        self.add(k.gradient(param), (d,), lambda v: v[0], [(sym(d),)], "gradients")
-                        continue
-                    a = k.layer_input(l, param.i)
-                    sides = [(sym(d), TIMES, sym(a)), (num(d, True), num(a, True))]
-                    self.add(k.gradient(param), (d, a), product, sides, "gradients")
+        """∂L/∂w = δ·a, ∂L/∂b = δ (a shared bias: Σⱼ δⱼ), in the document's sign."""
+        for l, param in parameters(self.ex):
+            if param.kind == "b":
+                layer = self.ex.layers[l - 1]
+                js = range(layer.size) if layer.shared else [param.j]
+                ds = [k.delta(l, j) for j in js]
+                sides = [joined([(sym(d),) for d in ds])]
+                if len(ds) > 1:
+                    sides.append(joined([(num(d),) for d in ds]))
+                self.add(k.gradient(param), ds, total, sides, "gradients")
+                continue
+            d, a = k.delta(l, param.j), k.layer_input(l, param.i)
+            sides = [(sym(d), TIMES, sym(a)), (num(d, True), num(a, True))]
+            self.add(k.gradient(param), (d, a), product, sides, "gradients")
 
     def updates(self) -> None:
-        """θⁿᵉʷ = θ − η·∂L/∂θ for every weight and bias."""
-        for l in range(len(self.ex.layers), 0, -1):
-            for j in range(self.ex.layers[l - 1].size):
-                for param in self.parameters(l, j):
-                    grad, step = k.gradient(param), k.step(param)
-                    self.add(step, (k.ETA, grad), product)
-                    sides = [
-                        (sym(param), MINUS, sym(k.ETA), TIMES, sym(grad)),
-                        (num(param), MINUS, num(k.ETA, True), num(grad, True)),
-                        (num(param), MINUS, num(step)),
-                    ]
-                    self.add(param.renew(), (param, step), lambda v: v[0] - v[1], sides, "updates")
+        """θⁿᵉʷ = θ − Δθ with Δθ = η·∂L/∂θ, in the document's sign conventions; fixed θ stay."""
+        conv = self.ex.conventions
+        added = conv.step == "added"
+        factor = conv.sign * (-1.0 if added else 1.0)  # Δθ = factor·η·(the document's ∂L/∂θ)
+        for _, param in parameters(self.ex):
+            if param in conv.fixed:
+                held = (sym(param), op(" (held fixed)", r" \ (\text{held fixed})"))
+                self.add(param.renew(), (param,), lambda v: v[0], [held], "updates")
+                continue
+            grad, step = k.gradient(param), k.step(param)
+            if factor > 0:
+                self.add(step, (k.ETA, grad), product)
+            else:
+                self.add(step, (k.ETA, grad), lambda v: -(v[0] * v[1]))
+            sign = PLUS if added else MINUS
+            lead = (op("−", "-"),) if factor < 0 else ()
+            sides = [
+                (sym(param), sign, *lead, sym(k.ETA), TIMES, sym(grad)),
+                (num(param), sign, *lead, num(k.ETA, True), num(grad, True)),
+                (num(param), sign, num(step)),
+            ]
+            fn = _plus if added else _minus
+            self.add(param.renew(), (param, step), fn, sides, "updates")
+
+
+def _plus(v: Sequence[float]) -> float:
+    return v[0] + v[1]
+
+
+def _minus(v: Sequence[float]) -> float:
+    return v[0] - v[1]
+
+
+def bias_key(layer: Layer, l: int, j: int, new: bool = False) -> Key:
+    """The bias neuron j of layer l adds (a shared bias is b{l}[0] for every neuron)."""
+    return k.b(l, 0 if layer.shared else j, new)
+
+
+def parameters(example: Example) -> list[tuple[int, Key]]:
+    """(layer, key) of every weight and bias, output layer first, a shared bias after its rows."""
+    found = []
+    for l in range(len(example.layers), 0, -1):
+        layer = example.layers[l - 1]
+        for j, row in enumerate(layer.weights):
+            found += [(l, k.W(l, j, i)) for i in range(len(row))]
+            if layer.biases is not None and not layer.shared:
+                found.append((l, k.b(l, j)))
+        if layer.biases is not None and layer.shared:
+            found.append((l, k.b(l, 0)))
+    return found
 
 
 def chain_delta(l: int, j: int) -> Quantity:
@@ -482,65 +546,130 @@ def backprop_sum(model: Model, l: int, j: int, *, updated: bool = False) -> Quan
         joined([(sym(w), TIMES, sym(d)) for w, d in pairs_]),
         joined([(num(w, True), num(d, True)) for w, d in pairs_]),
     ]
-    return Quantity(
-        k.dL_da(l, j),
-        tuple(key for pair in pairs_ for key in pair),
-        lambda v: total([v[2 * q] * v[2 * q + 1] for q in range(size)]),
-        tuple(sides),
-        "backward",
-    )
+    if updated:  # a slip: the sum over the already-updated weights, straight from its pairs
+        deps = tuple(key for pair in pairs_ for key in pair)
+        return Quantity(
+            k.dL_da(l, j), deps, lambda v: total([v[2 * q] * v[2 * q + 1] for q in range(size)])
+        )
+    terms = [k.backterm(l, j, q) for q in range(size)]
+    if size > 1:
+        sides.append(joined([(num(term),) for term in terms]))
+    return Quantity(k.dL_da(l, j), tuple(terms), total, tuple(sides), "backward")
+
+
+def backprop_term(l: int, j: int, q: int) -> Quantity:
+    """One term of ∂L/∂a⁽ˡ⁾ⱼ: W⁽ˡ⁺¹⁾_qj·δ⁽ˡ⁺¹⁾_q."""
+    w, d = k.W(l + 1, q, j), k.delta(l + 1, q)
+    return Quantity(k.backterm(l, j, q), (w, d), product)
+
+
+#: The c of L = c·Σ(y − t)² for each squared loss (``mse`` divides by the number of outputs).
+_SCALE = {"squared_error": 0.5, "sum_squared_error": 1.0}
+
+
+def loss_scale(loss: str, n_out: int) -> float:
+    return _SCALE.get(loss, 1.0 / n_out)
 
 
 def loss_quantities(model: Model, loss: str, *, new: bool = False) -> list[Quantity]:
-    """L (or Lⁿᵉʷ) for ``loss``: ``squared_error`` (½Σ(y − t)²), ``mse`` ((1/n)Σ(y − t)², a name
-    the prose may use) or ``cross_entropy``."""
+    """L (or Lⁿᵉʷ) for ``loss`` (``squared_error`` ½Σ(y − t)², ``sum_squared_error`` Σ(y − t)²,
+    ``mse`` (1/n)Σ(y − t)², ``cross_entropy``), with one term L[j] per output when there are several."""
     ex = model.example
     n_layers, n_out = len(ex.layers), ex.layers[-1].size
     ys, ts = model.outputs(new), model.targets()
+    flipped = ex.conventions.difference == "t_minus_y"
     section = "loss_new" if new else "loss"
     if loss == "cross_entropy":
-        # L = Σ softplus(z) − t·z  (= −[t ln y + (1 − t) ln(1 − y)] for y = σ(z))
+        # Lⱼ = softplus(z) − t·z  (= −[t ln y + (1 − t) ln(1 − y)] for y = σ(z))
         zs = [k.z(n_layers, j, new) for j in range(n_out)]
         terms = [_cross_entropy_term(y, t, sym) for y, t in zip(ys, ts)]
         values = [_cross_entropy_term(y, t, num) for y, t in zip(ys, ts)]
         wrap = (op("−[", "-["), op("]"))
-        fn = pairs(lambda z, t: numerics.softplus(z) - t * z)
-        deps = (*zs, *ts)
+        fns = [_cross_entropy(zs[j], ts[j]) for j in range(n_out)]
     else:
-        scale = 0.5 if loss == "squared_error" else 1.0 / n_out
-        terms = [(op("("), sym(y), MINUS, sym(t), op(")²", ")^2")) for y, t in zip(ys, ts)]
-        values = [(op("("), num(y), MINUS, num(t), op(")²", ")^2")) for y, t in zip(ys, ts)]
-        several = len(ys) > 1
-        wrap = (
-            op("½[", r"\tfrac{1}{2}[") if several else op("½", r"\tfrac{1}{2}"),
-            op("]") if several else op(""),
-        )
-        fn = pairs(lambda y, t: scale * square(y - t))
-        deps = (*ys, *ts)
+        scale = loss_scale(loss, n_out)
+        pairs_ = [(t, y) if flipped else (y, t) for y, t in zip(ys, ts)]
+        terms = [(op("("), sym(u), MINUS, sym(v), op(")²", ")^2")) for u, v in pairs_]
+        values = [(op("("), num(u), MINUS, num(v), op(")²", ")^2")) for u, v in pairs_]
+        wrap = _scale_text(loss, n_out)
+        fns = [_squared(scale, y, t) for y, t in zip(ys, ts)]
     sides = [(wrap[0], *joined(terms), wrap[1]), (wrap[0], *joined(values), wrap[1])]
-    return [Quantity(k.LOSS.renew(new), deps, fn, tuple(sides), section)]
+    if n_out == 1:
+        deps, fn = fns[0]
+        return [Quantity(k.LOSS.renew(new), deps, fn, tuple(sides), section)]
+    found = [Quantity(k.loss_term(j, new), *fns[j]) for j in range(n_out)]
+    parts = [k.loss_term(j, new) for j in range(n_out)]
+    sides.append(joined([(num(part),) for part in parts]))
+    found.append(Quantity(k.LOSS.renew(new), tuple(parts), total, tuple(sides), section))
+    return found
+
+
+def _squared(scale: float, y: Key, t: Key) -> tuple[tuple[Key, ...], Fn]:
+    return (y, t), lambda v: scale * square(v[0] - v[1])
+
+
+def _cross_entropy(z: Key, t: Key) -> tuple[tuple[Key, ...], Fn]:
+    return (z, t), lambda v: numerics.softplus(v[0]) - v[1] * v[0]
+
+
+def _scale_text(loss: str, n_out: int) -> tuple[Token, Token]:
+    """The factor in front of Σ(y − t)² as the document writes it: ½, nothing, 1/n."""
+    several = n_out > 1
+    if loss == "squared_error":
+        if several:
+            return op("½[", r"\tfrac{1}{2}["), op("]")
+        return op("½", r"\tfrac{1}{2}"), op("")
+    if loss == "sum_squared_error":
+        return op(""), op("")
+    return op(f"(1/{n_out})[", rf"\tfrac{{1}}{{{n_out}}}["), op("]")
 
 
 def output_gradient(model: Model, loss: str, j: int) -> list[Quantity]:
-    """∂L/∂yⱼ for ``loss``, and for cross-entropy the output δⱼ = yⱼ − tⱼ as well."""
-    n_layers, n_out = len(model.example.layers), model.example.layers[-1].size
+    """∂L/∂yⱼ for ``loss`` in the document's sign, and for cross-entropy the output δⱼ as well."""
+    ex = model.example
+    n_layers, n_out, sign = len(ex.layers), ex.layers[-1].size, ex.conventions.sign
     y, t = model.outputs()[j], model.targets()[j]
     dy, delta = k.dL_da(n_layers, j), k.delta(n_layers, j)
+    minus = (op("−", "-"),) if sign < 0 else ()
     if loss == "cross_entropy":
-        # ∂L/∂y = −t/y + (1 − t)/(1 − y);  δ = y − t
+        # ∂L/∂y = −t/y + (1 − t)/(1 − y);  δ = y − t (or t − y for δ = −∂L/∂z)
         slope = Quantity(
             dy,
             (y, t),
-            lambda v: numerics.div(-v[1], v[0]) + numerics.div(1.0 - v[1], 1.0 - v[0]),
-            (_cross_entropy_slope(y, t, sym), _cross_entropy_slope(y, t, num)),
+            lambda v: sign * (numerics.div(-v[1], v[0]) + numerics.div(1.0 - v[1], 1.0 - v[0])),
+            (
+                (*minus, *_cross_entropy_slope(y, t, sym)),
+                (*minus, *_cross_entropy_slope(y, t, num)),
+            ),
             "backward",
         )
-        sides = ((sym(y), MINUS, sym(t)), (num(y), MINUS, num(t)))
-        return [slope, Quantity(delta, (y, t), lambda v: v[0] - v[1], sides, "backward")]
-    # ∂L/∂y = c·(y − t) with c = 1 (½Σ) or 2/n (mse)
-    factor = 1.0 if loss == "squared_error" else 2.0 / n_out
-    sides = ((sym(y), MINUS, sym(t)), (num(y), MINUS, num(t)))
-    return [Quantity(dy, (y, t), lambda v: factor * (v[0] - v[1]), sides, "backward")]
+        u, v = (y, t) if sign > 0 else (t, y)
+        sides = ((sym(u), MINUS, sym(v)), (num(u), MINUS, num(v)))
+        return [slope, Quantity(delta, (u, v), _minus, sides, "backward")]
+    # ∂L/∂y = 2c·(y − t): written y − t, −(t − y), or for δ = −∂L/∂z as t − y
+    factor = 2.0 * loss_scale(loss, n_out)
+    u, v = (y, t) if sign > 0 else (t, y)
+    lead = () if factor == 1.0 else (op(_FACTOR_TEXT.get(loss, f"(2/{n_out})·")),)
+    negated = ex.conventions.difference == "t_minus_y" and sign > 0  # written −(t − y)
+    first, second = (t, y) if negated else (u, v)
+    sides = tuple(_slope_side(f, first, second, negated, lead) for f in (sym, num))
+    fn = _minus if factor == 1.0 else (lambda p: factor * (p[0] - p[1]))
+    return [Quantity(dy, (u, v), fn, sides, "backward")]
+
+
+def _slope_side(
+    show: Callable[[Key], Token], first: Key, second: Key, negated: bool, lead: tuple[Token, ...]
+) -> Side:
+    """``first − second``, as ``−(first − second)`` when ``negated``, after a factor ``lead``."""
+    body: Side = (show(first), MINUS, show(second))
+    if negated:
+        body = (op("−(", "-("), *body, op(")"))
+    elif lead:
+        body = (op("("), *body, op(")"))
+    return (*lead, *body)
+
+
+_FACTOR_TEXT = {"sum_squared_error": "2"}
 
 
 def _cross_entropy_slope(y: Key, t: Key, show: Callable[[Key], Token]) -> Side:

@@ -104,12 +104,22 @@ _TOP_KEYS = (
     "places",
     "products",
     "seed",
+    "conventions",
     "layers",
     "notation",
     "published",
     "stated_loss",
 )
-_LAYER_KEYS = ("size", "activation", "weights", "biases")
+_LAYER_KEYS = ("size", "activation", "weights", "biases", "bias")
+_CONVENTION_KEYS = ("error_signal", "step", "difference", "error", "bias", "fixed")
+#: [conventions] key -> its valid values, the default first.
+CONVENTIONS: dict[str, tuple[str, ...]] = {
+    "error_signal": ("gradient", "negative_gradient"),
+    "step": ("subtracted", "added"),
+    "difference": ("y_minus_t", "t_minus_y"),
+    "error": ("abs", "t_minus_y", "y_minus_t", "loss"),
+    "bias": ("per_neuron", "shared", "input_unit"),
+}
 _PRINTING_KEYS = ("value", "places", "where", "uses")
 #: How a product term is written: W·x (example 004) or x·W (example 000).
 PRODUCT_ORDERS = ("weight_first", "input_first")
@@ -149,12 +159,41 @@ class ExampleError(ValueError):
 
 @dataclass(frozen=True)
 class Layer:
-    """One layer: ``size`` neurons, their ``activation``, ``weights`` (row j = into neuron j), ``biases``."""
+    """One layer: ``size`` neurons, their ``activation``, ``weights`` (row j = into neuron j), ``biases``.
+
+    ``shared``: one bias for the whole layer (``biases`` then repeats it once per neuron).
+    """
 
     size: int
     activation: str
     weights: tuple[tuple[float, ...], ...]
     biases: tuple[float, ...] | None
+    shared: bool = False
+
+
+@dataclass(frozen=True)
+class Conventions:
+    """How the document writes its equations (``[conventions]``; every field has a default).
+
+    ``error_signal``: ``gradient`` (δ = ∂E/∂net, w ← w − η·δ·x) or ``negative_gradient``
+    (δ = −∂E/∂net = (t − y)·f′, w ← w + η·δ·x). ``step``: Δw printed as the amount
+    ``subtracted`` (w − Δw) or ``added`` (w + Δw). ``difference``: the loss written with
+    (y − t) or (t − y). ``error``: the printed "error": Σ|y − t| (``abs``), Σ(t − y), Σ(y − t) or
+    the loss itself. ``bias``: per neuron, ``shared`` by a layer, or an ``input_unit`` (written
+    w₀ⱼ·1). ``fixed``: the weights and biases held fixed (not updated).
+    """
+
+    error_signal: str = "gradient"
+    step: str = "subtracted"
+    difference: str = "y_minus_t"
+    error: str = "abs"
+    bias: str = "per_neuron"
+    fixed: frozenset[Key] = frozenset()
+
+    @property
+    def sign(self) -> float:
+        """+1 when the document's δ, ∂L/∂θ are the gradient, −1 when they are its negative."""
+        return 1.0 if self.error_signal == "gradient" else -1.0
 
 
 @dataclass(frozen=True)
@@ -205,6 +244,7 @@ class Example:
     notation: Notation = field(compare=False)
     published: Mapping[Key, tuple[Printing, ...]] = field(compare=False)
     stated_losses: tuple[StatedLoss, ...] = ()
+    conventions: Conventions = Conventions()
 
     @property
     def weights(self) -> list[list[list[float]]]:
@@ -316,11 +356,13 @@ class _Parser:
         targets = self.targets(raw_targets, sizes[-1])
         loss = self.loss(data.get("loss", "squared_error"), activations[-1])
         products = self.products(data)
+        conventions = self.conventions(data.get("conventions", {}), layers)
         notation = Notation(
             self.notation(data.get("notation", {}), layers),
             sizes,
             activations,
             input_first=products == "input_first",
+            negative=conventions.sign < 0,
         )
         published = self.published(data.get("published", {}), layers)
         name = self.text(data, "name", default_name)
@@ -341,6 +383,7 @@ class _Parser:
             notation=notation,
             published=published,
             stated_losses=self.stated_losses(data.get("stated_loss", [])),
+            conventions=conventions,
         )
 
     # -- scalars and containers --
@@ -526,6 +569,19 @@ class _Parser:
         raw = table["weights"] if drawn is None else drawn
         rows = self.size(table["size"], l) if "size" in table else rows
         weights = self.matrix(raw, f"{path}.weights", rows, fan_in)
+        if "bias" in table:
+            if "biases" in table:
+                raise self.fail(
+                    f"{path}.bias", "give biases (one per neuron) or bias (shared), not both"
+                )
+            shared = self.number(table["bias"], f"{path}.bias")
+            return Layer(
+                len(weights),
+                str(activation),
+                tuple(tuple(r) for r in weights),
+                (shared,) * len(weights),
+                shared=True,
+            )
         biases = None
         if "biases" in table:
             biases = self.vector(table["biases"], f"{path}.biases")
@@ -560,6 +616,60 @@ class _Parser:
             [self.number(w, f"{path}[{j}][{i}]") for i, w in enumerate(r)]
             for j, r in enumerate(value)
         ]
+
+    # -- conventions --
+
+    def conventions(self, table: Any, layers: Sequence[Layer]) -> Conventions:
+        if not isinstance(table, dict):
+            raise self.fail("conventions", f"expected a table, got {_kind(table)}")
+        self.check_keys(table, _CONVENTION_KEYS, "conventions")
+        chosen = {}
+        for name, valid in CONVENTIONS.items():
+            value = table.get(name, valid[0])
+            if value not in valid:
+                raise self.fail(
+                    f"conventions.{name}",
+                    f"expected one of {', '.join(valid)}, got {_kind(value)}",
+                )
+            chosen[name] = str(value)
+        shared = any(layer.shared for layer in layers)
+        if shared and chosen["bias"] != "shared":
+            raise self.fail(
+                "conventions.bias", 'a layer gives one shared bias: set bias = "shared"'
+            )
+        if chosen["bias"] == "shared" and not shared:
+            raise self.fail("conventions.bias", "shared needs a layer with bias = <number>")
+        fixed = self.fixed(table.get("fixed", []), layers)
+        return Conventions(**chosen, fixed=fixed)
+
+    def fixed(self, value: Any, layers: Sequence[Layer]) -> frozenset[Key]:
+        """Parameters held fixed: names (``W1[0,1]``, ``b2[0]``) or whole layers (``W1``, ``b2``)."""
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise self.fail("conventions.fixed", f"expected a list of names, got {_kind(value)}")
+        found: set[Key] = set()
+        for n, name in enumerate(value):
+            path = f"conventions.fixed[{n}]"
+            whole = name[:1] in ("W", "b") and name[1:].isdigit() and name[1:].isascii()
+            if whole:
+                found.update(self.layer_parameters(name[0], int(name[1:]), path, layers))
+                continue
+            key = self.key(name, path, layers)
+            if not key.given or key.kind not in ("W", "b"):
+                raise self.fail(
+                    path, f"expected a weight or bias (W1[0,1], b2[0], W1, b2), got {name!r}"
+                )
+            found.add(key)
+        return frozenset(found)
+
+    def layer_parameters(self, kind: str, l: int, path: str, layers: Sequence[Layer]) -> list[Key]:
+        if not 1 <= l <= len(layers):
+            raise self.fail(path, f"no layer {l}: the network has layers 1 to {len(layers)}")
+        layer = layers[l - 1]
+        if kind == "W":
+            return [k.W(l, j, i) for j, row in enumerate(layer.weights) for i in range(len(row))]
+        if layer.biases is None:
+            raise self.fail(path, f"layer {l} has no biases")
+        return [k.b(l, j) for j in range(1 if layer.shared else layer.size)]
 
     # -- notation, published values and stated losses --
 
@@ -709,16 +819,22 @@ def _out_of_range(key: Key, layers: Sequence[Layer]) -> str:
         return ""
     if key.kind == "x":
         return _index_problem("input", key.j, len(layers[0].weights[0]))
-    if key.kind == "t":
-        return _index_problem("target", key.j, layers[-1].size)
+    if key.kind in ("t", "L", "e"):
+        return _index_problem("output", key.j, layers[-1].size)
     if not 1 <= key.layer <= len(layers):
         return f"no layer {key.layer}: the network has layers 1 to {len(layers)}"
     layer = layers[key.layer - 1]
     problem = _index_problem(f"neuron of layer {key.layer}", key.j, layer.size)
+    if not problem and key.kind == "backterm":
+        if key.layer == len(layers):
+            return f"the output layer {key.layer} has no backpropagated sum"
+        return _index_problem(f"neuron of layer {key.layer + 1}", key.i, layers[key.layer].size)
     if not problem and key.i >= 0:
         problem = _index_problem(f"input of layer {key.layer}", key.i, len(layer.weights[0]))
     if not problem and key.kind in ("b", "dL_db", "step_b") and layer.biases is None:
         problem = f"layer {key.layer} has no biases"
+    if not problem and key.kind in ("b", "dL_db", "step_b") and layer.shared and key.j > 0:
+        problem = f"layer {key.layer} has one shared bias: b{key.layer}[0]"
     if not problem and key.kind == "1-a" and layer.activation != "sigmoid":
         problem = f"1-a is the factor of σ′ = a(1 − a); layer {key.layer} is {layer.activation}"
     return problem

@@ -14,12 +14,14 @@ weights into neuron ``j`` (``W1[j,i]``):
 ``term2[j,i]``       one product of a pre-activation, ``W2[j,i]·a1[i]``
 ``z2[j]``, ``a2[j]`` pre-activation and activation (``a{L}`` is the output y)
 ``1-a2[j]``          the factor 1 − a of σ′(z) = a(1 − a)         (sigmoid layers)
-``L``, ``error``     the loss, and Σⱼ|yⱼ − tⱼ|
+``L``, ``error``     the loss, and the error the document prints (Σⱼ|yⱼ − tⱼ| by default)
+``L[j]``, ``e[j]``   output j's term of the loss, and its signed error (y − t or t − y)
 ``dL_da2[j]``        ∂L/∂a (for the output layer ∂L/∂y)
+``backterm1[j,k]``   term k of ∂L/∂a⁽¹⁾ⱼ, W⁽²⁾ₖⱼ·δ⁽²⁾ₖ
 ``fprime2[j]``       f′(z) of the layer's activation
 ``delta2[j]``        δ = ∂L/∂z
 ``dL_dW2[j,i]``, ``dL_db2[j]``  the gradients
-``step_W2[j,i]``, ``step_b2[j]``  η·∂L/∂θ, the amount subtracted
+``step_W2[j,i]``, ``step_b2[j]``  Δθ as the document prints it (η·∂L/∂θ, subtracted, by default)
 ``…_new``            the same quantity after the update: ``W2[j,i]_new``, ``z1[0]_new``, ``L_new``
 ``L_reduction``, ``L_reduction_pct``, ``error_reduction``, ``error_reduction_pct``
 ==================  ====================================================================
@@ -39,6 +41,7 @@ __all__ = [
     "W",
     "a",
     "b",
+    "backterm",
     "dL_da",
     "dL_db",
     "dL_dW",
@@ -46,9 +49,11 @@ __all__ = [
     "fprime",
     "gradient",
     "layer_input",
+    "loss_term",
     "one_minus_a",
     "parse",
     "reduction",
+    "signed_error",
     "step",
     "t",
     "term",
@@ -86,6 +91,7 @@ SCALAR_KEYS = (
 #: Indexed kinds: kind -> (has a layer number, number of indices, may carry ``_new``).
 #: Longest names first, so that reading a name tries ``dL_dW`` before ``dL_da``'s prefix ``d``.
 _KINDS: dict[str, tuple[bool, int, bool]] = {
+    "backterm": (True, 2, False),
     "fprime": (True, 1, False),
     "step_W": (True, 2, False),
     "step_b": (True, 1, False),
@@ -101,6 +107,8 @@ _KINDS: dict[str, tuple[bool, int, bool]] = {
     "b": (True, 1, True),
     "z": (True, 1, True),
     "a": (True, 1, True),
+    "L": (False, 1, True),
+    "e": (False, 1, True),
 }
 
 
@@ -119,7 +127,7 @@ class Key:
 
     def __str__(self) -> str:
         suffix = "_new" if self.new else ""
-        if self.kind in _SCALARS:
+        if self.is_scalar:
             return self.kind + suffix
         layer = str(self.layer) if self.layer else ""
         index = f"{self.j},{self.i}" if self.i >= 0 else f"{self.j}"
@@ -136,7 +144,7 @@ class Key:
 
     @property
     def is_scalar(self) -> bool:
-        return self.kind in _SCALARS
+        return self.kind in _SCALARS and self.j < 0
 
 
 # ---- builders ---------------------------------------------------------------------------------
@@ -176,6 +184,21 @@ def a(l: int, j: int, new: bool = False) -> Key:
 
 def one_minus_a(l: int, j: int) -> Key:
     return Key("1-a", l, j)
+
+
+def loss_term(j: int, new: bool = False) -> Key:
+    """Output j's term of the loss (the document's E_o1, E_o2)."""
+    return Key("L", 0, j, -1, new)
+
+
+def signed_error(j: int, new: bool = False) -> Key:
+    """Output j's signed error, y − t or t − y as the document writes it."""
+    return Key("e", 0, j, -1, new)
+
+
+def backterm(l: int, j: int, q: int) -> Key:
+    """Term q of ∂L/∂a⁽ˡ⁾ⱼ: W⁽ˡ⁺¹⁾_qj·δ⁽ˡ⁺¹⁾_q."""
+    return Key("backterm", l, j, q)
 
 
 def dL_da(l: int, j: int) -> Key:

@@ -107,7 +107,8 @@ class Notation:
 
     ``overrides`` maps keys to symbols; ``layer_sizes`` are the neurons per layer (not counting
     the inputs) and ``activations`` the activation name of each layer; ``input_first`` writes a
-    product term as ``x₁·w`` instead of ``w·x₁``.
+    product term as ``x₁·w`` instead of ``w·x₁``; ``negative``: the document's signals are
+    −∂L/∂· (δ = −∂E/∂net), so their default symbols carry the minus.
     """
 
     def __init__(
@@ -117,11 +118,13 @@ class Notation:
         activations: Sequence[str],
         *,
         input_first: bool = False,
+        negative: bool = False,
     ) -> None:
         self.overrides = dict(overrides)
         self.layer_sizes = list(layer_sizes)
         self.activations = list(activations)
         self.input_first = input_first
+        self.negative = negative
 
     def __call__(self, key: Key | str) -> Symbol:
         """The symbol of ``key`` (a Key, or its name ``"W1[0,0]"``): the document's own if given,
@@ -200,9 +203,10 @@ class Notation:
         of = self(Key(kind[-1], layer, j, key.i))  # the a, W or b of dL_da, dL_dW, step_W …
         if kind.startswith("dL_d"):
             loss = self(k.LOSS)
+            minus = ("−", "-") if self.negative else ("", "")
             return Symbol(
-                f"∂{loss.text}/∂{of.text}",
-                rf"\frac{{\partial {loss.latex}}}{{\partial {of.latex}}}",
+                f"{minus[0]}∂{loss.text}/∂{of.text}",
+                rf"{minus[1]}\frac{{\partial {loss.latex}}}{{\partial {of.latex}}}",
             )
         return Symbol(f"Δ{of.text}", rf"\Delta {of.latex}")
 

@@ -133,4 +133,6 @@ def run(example: Example, *, steps: int | None = None, hessian: bool = False) ->
         for name, title in SECTIONS
     )
     table = output_hessian(example) if hessian else None
-    return Walkthrough(example, model, sections, training(example, steps), table)
+    return Walkthrough(
+        example, model, sections, training(example, steps, model.losses(steps)), table
+    )
