@@ -62,8 +62,8 @@ def _network(example: Example) -> MLP:
     return mlp
 
 
-def _loss(example: Example, trace: Trace) -> Value:
-    ys, ts = trace.output, list(example.targets)
+def _loss(example: Example, trace: Trace, targets: Sequence[float] | None = None) -> Value:
+    ys, ts = trace.output, list(example.targets if targets is None else targets)
     if example.loss in LOSSES:
         loss = LOSSES[example.loss](ys, ts)
     else:  # Σ(y − t)² or (1/n)Σ(y − t)², term by term as the equation model adds them
@@ -152,14 +152,15 @@ def output_hessian(example: Example, eps: float = 1e-5) -> HessianTable:
 def training(example: Example, steps: int, hand: Sequence[float]) -> tuple[StepLoss, ...]:
     """The loss after each of ``steps`` steps: ``hand`` (the equation model's, one per step from 0)
     beside autograd's, the engine's gradients applied with the example's update rule."""
-    x = list(example.inputs)
+    samples = example.samples
     mlp = _network(example)
     params = _parameters(mlp)
     losses = []
     for step in range(steps + 1):
         for _, p in params:
             p.grad = 0.0
-        loss = _loss(example, mlp.trace(x))
+        x, t = samples[step % len(samples)]
+        loss = _loss(example, mlp.trace(list(x)), t)
         loss.backward()
         losses.append(StepLoss(step, hand[step], loss.data))
         _step(example, params)

@@ -192,12 +192,17 @@ def topological_order(roots: Iterable[N], parents: Callable[[N], Iterable[N]]) -
     return order
 
 
+#: An evaluation plan: the order, each key's position in it, and (formula, dep positions).
+_Plan = tuple[list[Key], dict[Key, int], list[tuple[Fn, tuple[int, ...]]]]
+
+
 class Model:
     """Every quantity of one worked example, in the order the walkthrough shows them."""
 
     def __init__(self, example: Example) -> None:
         self.example = example
         self.quantities: dict[Key, Quantity] = {}
+        self._plans: dict[tuple[Quantity, ...], _Plan] = {}
         _Builder(self).build()
         self.order = topological_order(self.quantities, lambda key: self.quantities[key].deps)
         self.values = self.evaluate()
@@ -216,33 +221,79 @@ class Model:
         ``pinned`` fixes quantities to given values; ``replaced`` swaps formulas (a slip);
         ``round_all`` rounds every computed quantity to that many decimals before it is used.
         """
+        order, position, plan = self._plan(tuple(replaced))
+        values: list[float] = [0.0] * len(order)
+        fixed = {position[key]: value for key, value in (pinned or {}).items()}
+        for n, (fn, deps) in enumerate(plan):
+            if n in fixed:
+                values[n] = fixed[n]
+                continue
+            value = fn([values[d] for d in deps])
+            if round_all is not None and deps:
+                value = round(value, round_all)
+            values[n] = value
+        return dict(zip(order, values))
+
+    def _plan(self, replaced: tuple[Quantity, ...]) -> _Plan:
+        """The evaluation order and (formula, positions of its deps) for each, with ``replaced``
+        swapped in; positions index the order (cached per slip)."""
+        cached = self._plans.get(replaced)
+        if cached is not None:
+            return cached
         formulas = dict(self.quantities)
         swapped = [q for q in replaced if q.deps != formulas[q.key].deps]
         formulas.update((q.key, q) for q in replaced)
         order = self.order
         if swapped:  # a slip that reads other quantities can move a formula later
             order = topological_order(formulas, lambda key: formulas[key].deps)
-        pinned = pinned or {}
-        values: dict[Key, float] = {}
-        for key in order:
-            if key in pinned:
-                values[key] = pinned[key]
-                continue
-            quantity = formulas[key]
-            value = quantity.fn([values[d] for d in quantity.deps])
-            if round_all is not None and quantity.deps:
-                value = round(value, round_all)
-            values[key] = value
-        return values
+        position = {key: n for n, key in enumerate(order)}
+        plan = [(formulas[key].fn, tuple(position[d] for d in formulas[key].deps)) for key in order]
+        found = (order, position, plan)
+        if len(self._plans) < 256:
+            self._plans[replaced] = found
+        return found
+
+    def pattern(self, n: int) -> dict[Key, float]:
+        """Pattern ``n``'s inputs and targets, to pin in :meth:`evaluate` (0-based, cycling)."""
+        x, t = self.example.samples[n % len(self.example.samples)]
+        return {**{k.x(i): v for i, v in enumerate(x)}, **{k.t(j): v for j, v in enumerate(t)}}
+
+    def run(self, steps: int, replaced: Sequence[Quantity] = ()) -> list[dict[Key, float]]:
+        """Every value before each of ``steps`` + 1 online updates: entry s holds the parameters
+        after s updates and the values of the pattern step s trains on (patterns in order)."""
+        return [dict(zip(self._plan(tuple(replaced))[0], v)) for v in self._run(steps, replaced)]
+
+    def _run(self, steps: int, replaced: Sequence[Quantity] = ()) -> list[list[float]]:
+        """:meth:`run` on positions of the plan (no dict per step, so 10⁴ steps take a second)."""
+        order, position, plan = self._plan(tuple(replaced))
+        params = [key for _, key in parameters(self.example)]
+        old = [position[p] for p in params]
+        new = [position[p.renew()] for p in params]
+        patterns = [
+            [(position[key], value) for key, value in self.pattern(n).items()]
+            for n in range(len(self.example.samples))
+        ]
+        current = [self.values[p] for p in params]
+        found = []
+        for step in range(steps + 1):
+            fixed = dict(zip(old, current))
+            fixed.update(patterns[step % len(patterns)])
+            values: list[float] = [0.0] * len(order)
+            for n, (fn, deps) in enumerate(plan):
+                values[n] = fixed[n] if n in fixed else fn([values[d] for d in deps])
+            found.append(values)
+            current = [values[n] for n in new]
+        return found
 
     def losses(self, steps: int) -> list[float]:
-        """L before each of ``steps`` + 1 updates: the model re-evaluated from each step's θⁿᵉʷ."""
-        params = [key for _, key in parameters(self.example)]
-        values, found = self.values, [self.values[k.LOSS]]
-        for _ in range(steps):
-            values = self.evaluate({p: values[p.renew()] for p in params})
-            found.append(values[k.LOSS])
-        return found
+        """L before each of ``steps`` + 1 updates (each on the pattern that step trains on)."""
+        at = self._plan(())[1][k.LOSS]
+        return [values[at] for values in self._run(steps)]
+
+    def at(self, state: Mapping[Key, float], pattern: int) -> dict[Key, float]:
+        """Every value of ``pattern`` through the parameters of ``state`` (an entry of :meth:`run`)."""
+        params = {key: state[key] for _, key in parameters(self.example)}
+        return self.evaluate({**params, **self.pattern(pattern)})
 
     def section(self, name: str) -> list[Quantity]:
         return [q for q in self.quantities.values() if q.section == name]

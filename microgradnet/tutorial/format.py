@@ -62,7 +62,7 @@ from microgradnet import deltas
 from microgradnet.errors import FileError
 from microgradnet.files import MAX_INPUT_BYTES, read_text
 from microgradnet.tutorial import keys as k
-from microgradnet.tutorial.formatting import escaped
+from microgradnet.tutorial.formatting import escaped, number
 from microgradnet.tutorial.keys import Key
 from microgradnet.tutorial.notation import Notation, Symbol, latex_from_text
 
@@ -104,7 +104,9 @@ _TOP_KEYS = (
     "places",
     "products",
     "seed",
+    "patterns",
     "conventions",
+    "at",
     "layers",
     "notation",
     "published",
@@ -121,9 +123,10 @@ CONVENTIONS: dict[str, tuple[str, ...]] = {
     "bias": ("per_neuron", "shared", "input_unit"),
 }
 _PRINTING_KEYS = ("value", "places", "where", "uses")
+_AT_KEYS = ("step", "pattern", "where", "published")
 #: How a product term is written: W·x (example 004) or x·W (example 000).
 PRODUCT_ORDERS = ("weight_first", "input_first")
-_NUMBER = re.compile(r"^[+\-−]?\d+(\.\d+)?$")
+_NUMBER = re.compile(r"^[+\-−]?\d+(\.\d+)?([eE][+\-−]?\d{1,3})?$")
 _GIVEN_KINDS = ("x", "t", "W", "b")
 _MAX_STEPS = 100_000
 _FLOAT_MAX = int(sys.float_info.max)
@@ -209,11 +212,24 @@ class Printing:
     places: int
     where: str = ""
     uses: tuple[tuple[Key, Printing], ...] = ()
+    scientific: bool = False  # printed as 2.406e-3: ``places`` counts from the exponent
 
     def matches(self, value: float) -> bool:
-        """``value`` rounds to this printing: |printed − value| ≤ ½·10⁻ᵖ (plus float noise)."""
+        """``value`` rounds to this printing: |printed − value| ≤ ½·10⁻ᵖ (plus float noise).
+
+        This is the one rule for "agrees", used by the walkthrough's marks and by the checker; for
+        ``-2.406e-3`` the printed significant digits set p (here 6), so the tolerance is ½·10⁻⁶.
+        """
         half_unit = 0.5 * 10.0**-self.places
-        return abs(self.value - value) <= half_unit * (1.0 + 1e-9) + 1e-15
+        noise = 4.0 * math.ulp(max(abs(self.value), abs(value), 1e-300))
+        return abs(self.value - value) <= half_unit * (1.0 + 1e-9) + noise
+
+    def show(self, value: float, extra: int = 0) -> str:
+        """``value`` written as this printing is: as many decimals (or significant digits), plus ``extra``."""
+        if self.scientific:
+            digits = len(self.text.lower().partition("e")[0].partition(".")[2]) + extra
+            return f"{value:.{digits}e}"
+        return number(value, self.places + extra)
 
 
 @dataclass(frozen=True)
@@ -222,6 +238,17 @@ class StatedLoss:
 
     name: str
     where: str
+
+
+@dataclass(frozen=True)
+class At:
+    """Numbers a document prints about a later state: after ``step`` updates (0: the start), the
+    forward and backward values of pattern ``pattern`` (0-based) through those parameters."""
+
+    step: int
+    pattern: int
+    where: str
+    published: Mapping[Key, tuple[Printing, ...]]
 
 
 @dataclass(frozen=True)
@@ -245,6 +272,13 @@ class Example:
     published: Mapping[Key, tuple[Printing, ...]] = field(compare=False)
     stated_losses: tuple[StatedLoss, ...] = ()
     conventions: Conventions = Conventions()
+    patterns: tuple[tuple[tuple[float, ...], tuple[float, ...]], ...] = ()
+    at: tuple[At, ...] = ()
+
+    @property
+    def samples(self) -> tuple[tuple[tuple[float, ...], tuple[float, ...]], ...]:
+        """(inputs, targets) of every pattern in training order (one pattern unless ``patterns``)."""
+        return self.patterns or ((self.inputs, self.targets),)
 
     @property
     def weights(self) -> list[list[list[float]]]:
@@ -348,8 +382,11 @@ class _Parser:
 
     def example(self, data: dict[str, Any], default_name: str) -> Example:
         self.check_keys(data, _TOP_KEYS, None)
-        inputs = self.vector(self.required(data, "inputs"), "inputs")
-        raw_targets = self.required(data, "targets")
+        raw_patterns = self.raw_patterns(data)
+        first = raw_patterns[0] if raw_patterns else data
+        path = "patterns[0]." if raw_patterns else ""
+        inputs = self.vector(self.required(first, "inputs", path), path + "inputs")
+        raw_targets = self.required(first, "targets", path)
         n_targets = len(raw_targets) if isinstance(raw_targets, list) else 1
         layers = self.layers(data, len(inputs), n_targets)
         sizes, activations = [l.size for l in layers], [l.activation for l in layers]
@@ -365,6 +402,8 @@ class _Parser:
             negative=conventions.sign < 0,
         )
         published = self.published(data.get("published", {}), layers)
+        patterns = self.patterns(raw_patterns, len(inputs), sizes[-1])
+        at = self.at(data.get("at", []), layers, max(len(patterns), 1))
         name = self.text(data, "name", default_name)
         return Example(
             name=name,
@@ -384,7 +423,73 @@ class _Parser:
             published=published,
             stated_losses=self.stated_losses(data.get("stated_loss", [])),
             conventions=conventions,
+            patterns=patterns,
+            at=at,
         )
+
+    # -- several patterns and later states --
+
+    def raw_patterns(self, data: Mapping[str, Any]) -> list[dict[str, Any]]:
+        raw = data.get("patterns")
+        if raw is None:
+            return []
+        if "inputs" in data or "targets" in data:
+            raise self.fail("patterns", "give patterns or inputs and targets, not both")
+        if not isinstance(raw, list) or not raw or not all(isinstance(p, dict) for p in raw):
+            raise self.fail("patterns", "expected a list of { inputs = [...], targets = [...] }")
+        if len(raw) > MAX_WIDTH:
+            raise self.fail("patterns", f"expected at most {MAX_WIDTH} patterns, got {len(raw)}")
+        return raw
+
+    def patterns(
+        self, raw: list[dict[str, Any]], n_inputs: int, n_outputs: int
+    ) -> tuple[tuple[tuple[float, ...], tuple[float, ...]], ...]:
+        found = []
+        for n, table in enumerate(raw):
+            path = f"patterns[{n}]"
+            self.check_keys(table, ("inputs", "targets"), path)
+            x = self.vector(self.required(table, "inputs", path + "."), path + ".inputs")
+            if len(x) != n_inputs:
+                raise self.fail(f"{path}.inputs", f"expected {n_inputs} values, got {len(x)}")
+            raw_t = self.required(table, "targets", path + ".")
+            t = (
+                [self.number(raw_t, path + ".targets")]
+                if not isinstance(raw_t, list)
+                else self.vector(raw_t, path + ".targets")
+            )
+            if len(t) != n_outputs:
+                raise self.fail(f"{path}.targets", f"expected {n_outputs} values, got {len(t)}")
+            found.append((tuple(x), tuple(t)))
+        return tuple(found)
+
+    def at(self, tables: Any, layers: Sequence[Layer], n_patterns: int) -> tuple[At, ...]:
+        if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
+            raise self.fail("at", "expected [[at]] tables with step, pattern and published")
+        found = []
+        for n, table in enumerate(tables):
+            path = f"at[{n}]"
+            self.check_keys(table, _AT_KEYS, path)
+            step = table.get("step", 0)
+            if isinstance(step, bool) or not isinstance(step, int) or not 0 <= step <= _MAX_STEPS:
+                raise self.fail(
+                    f"{path}.step",
+                    f"expected a whole number from 0 to {_MAX_STEPS}, got {_kind(step)}",
+                )
+            pattern = table.get("pattern", step % n_patterns + 1)
+            if (
+                isinstance(pattern, bool)
+                or not isinstance(pattern, int)
+                or not 1 <= pattern <= n_patterns
+            ):
+                raise self.fail(
+                    f"{path}.pattern",
+                    f"expected a pattern number from 1 to {n_patterns}, got {_kind(pattern)}",
+                )
+            where = self.text(table, "where", "", path + ".")
+            raw = self.required(table, "published", path + ".")
+            published = self.published(raw, layers, f"{path}.published", step)
+            found.append(At(step, pattern - 1, where, published))
+        return tuple(found)
 
     # -- scalars and containers --
 
@@ -702,19 +807,20 @@ class _Parser:
                 )
         return symbols
 
-    def published(self, table: Any, layers: Sequence[Layer]) -> dict[Key, tuple[Printing, ...]]:
+    def published(
+        self, table: Any, layers: Sequence[Layer], where: str = "published", step: int = 0
+    ) -> dict[Key, tuple[Printing, ...]]:
+        """Printed values by key; after ``step`` > 0 updates a weight or bias is a claim too."""
         if not isinstance(table, dict):
-            raise self.fail("published", f"expected a table, got {_kind(table)}")
+            raise self.fail(where, f"expected a table, got {_kind(table)}")
         count = sum(len(v) if isinstance(v, list) else 1 for v in table.values())
         if count > MAX_PUBLISHED:
-            raise self.fail(
-                "published", f"expected at most {MAX_PUBLISHED:,} values, got {count:,}"
-            )
+            raise self.fail(where, f"expected at most {MAX_PUBLISHED:,} values, got {count:,}")
         printed = {}
         for name, value in table.items():
-            path = f'published."{name}"'
+            path = f'{where}."{name}"'
             key = self.key(name, path, layers)
-            if key.given:
+            if key.given and not (step > 0 and key.kind in ("W", "b")):
                 raise self.fail(
                     path,
                     f"{name} is given by the example, not computed; "
@@ -777,8 +883,9 @@ class _Parser:
                 path, f'{text!r} is not a decimal number as printed (like "0.036770" or "-0.2")'
             )
         clean = text.strip().replace("−", "-")
-        places = len(clean.partition(".")[2])
-        return Printing(clean, float(clean), places)
+        mantissa, _, exponent = clean.lower().partition("e")
+        places = len(mantissa.partition(".")[2]) - int(exponent or 0)
+        return Printing(clean, float(clean), places, scientific=bool(exponent))
 
     def uses(
         self, table: Any, path: str, layers: Sequence[Layer]

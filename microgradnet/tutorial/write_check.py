@@ -12,6 +12,7 @@ from typing import Any
 
 from microgradnet.tutorial import keys as k
 from microgradnet.tutorial.checker import Check, Finding, Row, StatedRow
+from microgradnet.tutorial.format import Printing
 from microgradnet.tutorial.formatting import WIDTH, paragraph
 from microgradnet.tutorial.formatting import number as fmt_number
 from microgradnet.tutorial.keys import Key
@@ -27,7 +28,7 @@ _LOSS_WORDS = {
 
 
 def _recomputed(row: Row) -> str:
-    return fmt_number(row.recomputed, row.claim.printing.places)
+    return row.claim.printing.show(row.recomputed)
 
 
 def _verdict(row: Row) -> str:
@@ -63,8 +64,7 @@ class _Words:
     def finding(self, f: Finding) -> list[str]:
         rows = self.c.rows
         first = rows[f.roots[0]]
-        places = first.claim.printing.places
-        lines = [f"[{f.number}] " + self.cause(f, places)]
+        lines = [f"[{f.number}] " + self.cause(f, first.claim.printing)]
         where = [self.quantity(rows[n]) for n in f.roots]
         lines.append(
             "Printed: "
@@ -88,14 +88,14 @@ class _Words:
             lines.append("Not carried forward: " + ", ".join(names) + more + f" {verb}.")
         return lines
 
-    def cause(self, f: Finding, places: int) -> str:
+    def cause(self, f: Finding, printing: Printing) -> str:
         if f.slip is None:
             return (
-                f"{self.sym(f.site)}: printed {fmt_number(f.site_value, places)}, recomputed "
-                f"{fmt_number(f.site_exact, places)}; no common slip reproduces it."
+                f"{self.sym(f.site)}: printed {printing.show(f.site_value)}, recomputed "
+                f"{printing.show(f.site_exact)}; unexplained: no catalogued slip reproduces it."
             )
-        used = fmt_number(f.site_value, places + 1 if f.slip.name == "rounded" else places)
-        exact = fmt_number(f.site_exact, places + 1 if f.slip.name == "rounded" else places)
+        extra = 1 if f.slip.name == "rounded" else 0
+        used, exact = printing.show(f.site_value, extra), printing.show(f.site_exact, extra)
         if f.slip.name == "rounded" and f.slip.site is not None:
             return (
                 f"rounded intermediate carried forward: {self.sym(f.site)} rounded to {f.slip.decimals} "
@@ -295,7 +295,7 @@ def _json(c: Check) -> str:
             {
                 "number": f.number,
                 "slip": None if f.slip is None else f.slip.name,
-                "description": words.cause(f, rows[f.roots[0]].claim.printing.places),
+                "description": words.cause(f, rows[f.roots[0]].claim.printing),
                 "site": str(f.site),
                 "site_value": f.site_value,
                 "site_exact": f.site_exact,
