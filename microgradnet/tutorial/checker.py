@@ -53,6 +53,7 @@ class Claim:
     key: Key
     printing: Printing
     inside: int | None = None
+    at: int | None = None  # index into example.at: a claim about a later step or another pattern
 
 
 @dataclass(frozen=True)
@@ -150,12 +151,13 @@ class _Checker:
         self.rows: list[Row | None] = [None] * len(self.claims)
         self.by_key: dict[Key, list[int]] = {}
         for n, claim in enumerate(self.claims):
-            if claim.inside is None:
+            if claim.inside is None and claim.at is None:
                 self.by_key.setdefault(claim.key, []).append(n)
+        self.runs: dict[str, list[dict[Key, float]]] = {}
 
     def run(self) -> Check:
         for n in range(len(self.claims)):
-            self.rows[n] = self.judge(n)
+            self.rows[n] = self.judge(n) if self.claims[n].at is None else self.judge_at(n)
         rows, findings = _group(self, [r for r in self.rows if r is not None])
         stated = tuple(self.stated(s) for s in self.ex.stated_losses)
         return Check(
@@ -186,6 +188,44 @@ class _Checker:
                 return Row(claim, exact, verdict, value, wrong or sources)
         slip, reproduced = self.find_slip(n)
         return Row(claim, exact, "differs", reproduced, slip=slip)
+
+    # -- claims about later steps --
+
+    def later(self, claim: Claim, slip: Slip | None = None, step: int | None = None) -> float:
+        """The claimed quantity in the state the claim is about (``slip`` made on every step)."""
+        at = self.ex.at[claim.at or 0]
+        name = "" if slip is None else slip.name
+        if name not in self.runs:
+            steps = max(a.step for a in self.ex.at) + 1
+            self.runs[name] = self.derivation.run(steps, () if slip is None else slip.formulas)
+        state = self.runs[name][at.step if step is None else step]
+        same = (at.step if step is None else step) % len(self.ex.samples) == at.pattern
+        return (state if same else self.derivation.at(state, at.pattern))[claim.key]
+
+    def judge_at(self, n: int) -> Row:
+        """A claim after some steps: agrees, or the slip (already found ones first) that
+        reproduces it made on every step, or a step count one off; else unexplained."""
+        claim = self.claims[n]
+        exact = self.later(claim)
+        if agrees(claim.printing, exact):
+            return Row(claim, exact, "agrees")
+        found = [r.slip for r in self.rows[:n] if r is not None and r.slip is not None]
+        named = [s for s in slips(self.derivation, claim.printing.places) if s.name != "rounded"]
+        tried: set[str] = set()
+        for slip in [*found, *named]:
+            if slip.name in tried or slip.name == "rounded" or not slip.formulas:
+                continue
+            tried.add(slip.name)
+            value = self.later(claim, slip)
+            if agrees(claim.printing, value):
+                return Row(claim, exact, "differs", value, slip=self.located(slip, claim.key))
+        step = self.ex.at[claim.at or 0].step
+        for other in (step - 1, step + 1):
+            value = self.later(claim, None, other) if other >= 0 else float("nan")
+            if agrees(claim.printing, value):
+                words = f"the value after {other:,} updates, not {step:,}: a step counted one off"
+                return Row(claim, exact, "differs", value, slip=Slip("step_count", words, ()))
+        return Row(claim, exact, "differs")
 
     def substitution_note(self, n: int) -> float | None:
         """What the claim's own substitution gives, when that differs from the printed (right) value."""
@@ -311,6 +351,10 @@ def _claims(example: Example, order: list[Key]) -> list[Claim]:
         owner = len(claims) + len(inner)
         claims.extend(Claim(c.key, c.printing, owner) for c in inner)
         claims.append(Claim(key, printing))
+    for n, at in enumerate(example.at):
+        later = [(key, p) for key, printings in at.published.items() for p in printings]
+        later.sort(key=lambda item: rank[item[0]])
+        claims.extend(Claim(key, printing, None, n) for key, printing in later)
     return claims
 
 
@@ -376,7 +420,13 @@ def _downstream_roots(checker: _Checker, rows: list[Row], members: list[list[int
             if rows[n].verdict != "differs":
                 continue
             ancestors = set(checker.derivation.ancestors(rows[n].claim.key))
-            above = [m for m in member if m != n and rows[m].claim.key in ancestors]
+            above = [
+                m
+                for m in member
+                if m != n
+                and rows[m].claim.key in ancestors
+                and rows[m].claim.at == rows[n].claim.at
+            ]
             if above:
                 row = rows[n]
                 rows[n] = Row(

@@ -236,7 +236,7 @@ class Model:
 
     def _plan(self, replaced: tuple[Quantity, ...]) -> _Plan:
         """The evaluation order and (formula, positions of its deps) for each, with ``replaced``
-        swapped in; positions index the order (cached per slip)."""
+        swapped in; positions index the order."""
         cached = self._plans.get(replaced)
         if cached is not None:
             return cached
@@ -249,7 +249,7 @@ class Model:
         position = {key: n for n, key in enumerate(order)}
         plan = [(formulas[key].fn, tuple(position[d] for d in formulas[key].deps)) for key in order]
         found = (order, position, plan)
-        if len(self._plans) < 256:
+        if not replaced:  # formulas compare without their functions: cache only the model's own
             self._plans[replaced] = found
         return found
 
@@ -695,8 +695,8 @@ def output_gradient(model: Model, loss: str, j: int) -> list[Quantity]:
             "backward",
         )
         u, v = (y, t) if sign > 0 else (t, y)
-        sides = ((sym(u), MINUS, sym(v)), (num(u), MINUS, num(v)))
-        return [slope, Quantity(delta, (u, v), _minus, sides, "backward")]
+        shown: tuple[Side, ...] = ((sym(u), MINUS, sym(v)), (num(u), MINUS, num(v)))
+        return [slope, Quantity(delta, (u, v), _minus, shown, "backward")]
     # ∂L/∂y = 2c·(y − t): written y − t, −(t − y), or for δ = −∂L/∂z as t − y
     factor = 2.0 * loss_scale(loss, n_out)
     u, v = (y, t) if sign > 0 else (t, y)

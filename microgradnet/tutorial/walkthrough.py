@@ -92,8 +92,15 @@ class Walkthrough:
         raise KeyError(key)
 
 
-def _line(model: Model, quantity: Quantity, autograd: Mapping[Key, float]) -> Line:
-    values = model.values
+def _line(
+    model: Model,
+    quantity: Quantity,
+    autograd: Mapping[Key, float],
+    values: Mapping[Key, float] | None = None,
+    published: Mapping[Key, tuple[Printing, ...]] | None = None,
+) -> Line:
+    values = model.values if values is None else values
+    published = model.example.published if published is None else published
     sides = tuple(tuple(_filled(token, values) for token in side) for side in quantity.sides)
     shown = [
         t.key
@@ -101,7 +108,6 @@ def _line(model: Model, quantity: Quantity, autograd: Mapping[Key, float]) -> Li
         for t in side
         if t.kind == "num" and t.key is not None and not model.quantities[t.key].section
     ]
-    published = model.example.published
     printed = tuple(
         (key, p) for key in dict.fromkeys([*shown, quantity.key]) for p in published.get(key, ())
     )
@@ -111,6 +117,26 @@ def _line(model: Model, quantity: Quantity, autograd: Mapping[Key, float]) -> Li
 
 def _filled(token: Token, values: Mapping[Key, float]) -> Token:
     return token if token.key is None else replace(token, value=values[token.key])
+
+
+def _later(model: Model) -> tuple[Section, ...]:
+    """One section per [[at]] table: each claimed quantity's equation in that state."""
+    ex = model.example
+    if not ex.at:
+        return ()
+    states = model.run(max(at.step for at in ex.at))
+    sections = []
+    for at in ex.at:
+        state = states[at.step]
+        if at.step % len(ex.samples) != at.pattern:
+            state = model.at(state, at.pattern)
+        quantities = [model.quantities[key] for key in model.order if key in at.published]
+        title = f"After {at.step:,} update{'s' if at.step != 1 else ''}"
+        if len(ex.samples) > 1:
+            title += f", pattern {at.pattern + 1}"
+        lines = [_line(model, q, {}, state, at.published) for q in quantities]
+        sections.append(Section(title + (f" ({at.where})" if at.where else ""), tuple(lines)))
+    return tuple(sections)
 
 
 def run(example: Example, *, steps: int | None = None, hessian: bool = False) -> Walkthrough:
@@ -132,6 +158,7 @@ def run(example: Example, *, steps: int | None = None, hessian: bool = False) ->
         Section(title, tuple(_line(model, q, autograd) for q in model.section(name)))
         for name, title in SECTIONS
     )
+    sections += _later(model)
     table = output_hessian(example) if hessian else None
     return Walkthrough(
         example, model, sections, training(example, steps, model.losses(steps)), table

@@ -55,6 +55,12 @@ class _Words:
         """The symbol, and where the number sits when that is needed to tell printings apart."""
         claim = self.c.claims
         text = self.sym(row.claim.key)
+        if row.claim.at is not None:
+            at = self.c.example.at[row.claim.at]
+            several = len(self.c.example.samples) > 1
+            return f"{text} (after {at.step:,} updates" + (
+                f", pattern {at.pattern + 1})" if several else ")"
+            )
         if row.claim.inside is not None:
             return f"{text} in {self.sym(claim[row.claim.inside].key)}"
         if len(self.c.example.published.get(row.claim.key, ())) > 1 and row.claim.printing.where:
