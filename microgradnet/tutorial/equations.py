@@ -290,6 +290,14 @@ class Model:
         at = self._plan(())[1][k.LOSS]
         return [values[at] for values in self._run(steps)]
 
+    def run_at(
+        self, steps: Sequence[int], replaced: Sequence[Quantity] = ()
+    ) -> dict[int, dict[Key, float]]:
+        """The entries of :meth:`run` for ``steps`` only (no dict for the steps between)."""
+        order = self._plan(tuple(replaced))[0]
+        found = self._run(max(steps), replaced)
+        return {step: dict(zip(order, found[step])) for step in steps}
+
     def at(self, state: Mapping[Key, float], pattern: int) -> dict[Key, float]:
         """Every value of ``pattern`` through the parameters of ``state`` (an entry of :meth:`run`)."""
         params = {key: state[key] for _, key in parameters(self.example)}

@@ -120,11 +120,14 @@ def _scaled(quantity: Quantity, scale: float) -> Quantity:
 
 
 def _sign_slip(m: Model) -> Slip:
+    """Every update with the other sign (a parameter held fixed has no update to flip)."""
     new = [q for q in m.quantities.values() if q.key.kind in ("W", "b") and q.key.new]
+    added = m.example.conventions.step == "added"
+    flipped: Fn = (lambda v: v[0] - v[1]) if added else (lambda v: v[0] + v[1])
     return Slip(
         "update_sign",
         "sign of the update: θ + {eta}·∂{L}/∂θ instead of θ − {eta}·∂{L}/∂θ",
-        tuple(_formula(q.key, q.deps, lambda v: v[0] + v[1]) for q in new),
+        tuple(_formula(q.key, q.deps, flipped) for q in new if len(q.deps) == 2),
     )
 
 

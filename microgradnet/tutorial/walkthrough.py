@@ -124,7 +124,7 @@ def _later(model: Model) -> tuple[Section, ...]:
     ex = model.example
     if not ex.at:
         return ()
-    states = model.run(max(at.step for at in ex.at))
+    states = model.run_at([at.step for at in ex.at])
     sections = []
     for at in ex.at:
         state = states[at.step]

@@ -116,9 +116,12 @@ class _Words:
         text = self.describe(f.slip.description)
         if f.site not in {self.c.rows[n].claim.key for n in f.roots}:
             text += f". {self.sym(f.site)} is effectively {used} instead of {exact}"
-        right = [
-            p.text for p in self.c.example.published.get(f.site, ()) if p.matches(f.site_exact)
-        ]
+        later = all(self.c.rows[n].claim.at is not None for n in f.roots)
+        right = (
+            [p.text for p in self.c.example.published.get(f.site, ()) if p.matches(f.site_exact)]
+            if f.slip.formulas and not later
+            else []
+        )
         if right:
             text += f", though the document itself prints {self.sym(f.site)} = {right[0]}: the two forms are mixed"
         return text + "."
