@@ -31,7 +31,14 @@ biases = [0.1]
 
 def test_shipped_examples_are_listed_with_descriptions() -> None:
     examples = shipped()
-    assert list(examples) == ["glickert", "manual-221"]
+    assert list(examples) == [
+        "glickert",
+        "han-kamber",
+        "manual-221",
+        "mazur",
+        "nnwj-online",
+        "schiendorfer",
+    ]
     assert examples["glickert"].startswith("2-2-1 sigmoid network, no biases")
     assert examples["manual-221"].startswith("2-2-1 sigmoid network with biases")
 
@@ -239,7 +246,7 @@ def test_missing_and_unreadable_files(tmp_path: Path) -> None:
     with pytest.raises(
         ExampleError,
         match=r"^nope: no such file or shipped example \(shipped examples: "
-        r"glickert, manual-221\)$",
+        r"glickert, han-kamber, manual-221, mazur, nnwj-online, schiendorfer\)$",
     ):
         load("nope")
     with pytest.raises(ExampleError, match="is a directory"):

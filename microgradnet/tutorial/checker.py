@@ -24,6 +24,7 @@ loose usage, not as an error; a name whose formulas give other numbers differs.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
@@ -170,6 +171,11 @@ class _Checker:
             raise RuntimeError(f"claim {n} ({self.claims[n].key}) used before it was judged")
         return row
 
+    def truncated(self, n: int) -> bool:
+        """A printing cut off rather than rounded: a way of writing, not an operand to follow."""
+        slip = self.row(n).slip
+        return slip is not None and slip.name == "truncated"
+
     def wrong(self, n: int) -> bool:
         return self.row(n).verdict in ("differs", "consequence")
 
@@ -259,7 +265,10 @@ class _Checker:
         if uses:
             yield self.pin(uses), tuple(uses)
         printed = [
-            m for a in self.derivation.ancestors(self.claims[n].key) for m in self.by_key.get(a, [])
+            m
+            for a in self.derivation.ancestors(self.claims[n].key)
+            for m in self.by_key.get(a, [])
+            if not self.truncated(m)
         ]
         wrong = [m for m in printed if self.wrong(m)]
         for m in wrong:
@@ -287,6 +296,9 @@ class _Checker:
         printed before it unchanged (a slip the rest of the document does not contradict)."""
         claim = self.claims[n]
         places = claim.printing.places
+        if _truncates(claim.printing, self.exact[claim.key]):
+            words = f"the value truncated, not rounded, to its printed {places} decimals"
+            return Slip("truncated", words, (), site=claim.key), self.exact[claim.key]
         candidates = [
             *slips(self.derivation, places),
             *rounded_site_slips(self.derivation, claim.key, places),
@@ -370,6 +382,15 @@ def _claims(example: Example, order: list[Key]) -> list[Claim]:
     return claims
 
 
+def _truncates(printing: Printing, value: float) -> bool:
+    """``value`` cut off (not rounded) after the printing's last digit gives the printing."""
+    if printing.scientific or not math.isfinite(value) or printing.places > 15:
+        return False
+    scale = 10.0**printing.places
+    cut = math.trunc(value * scale * (1.0 + 1e-12)) / scale
+    return abs(cut - printing.value) <= 1e-9 / scale
+
+
 def _first_per_key(claims: list[Claim], indices: list[int]) -> list[int]:
     seen: set[Key] = set()
     first = []
@@ -429,7 +450,8 @@ def _downstream_roots(checker: _Checker, rows: list[Row], members: list[list[int
     (it was computed from the slipped value at full precision rather than from its printing)."""
     for member in members:
         for n in member:
-            if rows[n].verdict != "differs":
+            slip = rows[n].slip
+            if rows[n].verdict != "differs" or (slip is not None and slip.name == "truncated"):
                 continue
             ancestors = set(checker.derivation.ancestors(rows[n].claim.key))
             above = [

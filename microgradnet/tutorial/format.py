@@ -854,7 +854,7 @@ class _Parser:
         )
         where = self.text(value, "where", "", path + ".")
         uses = self.uses(value.get("uses", {}), f"{path}.uses", layers)
-        return Printing(base.text, base.value, base.places, where, uses)
+        return Printing(base.text, base.value, base.places, where, uses, base.scientific)
 
     def printing_value(self, value: Any, places: Any, path: str) -> Printing:
         if isinstance(value, str):

@@ -44,6 +44,7 @@ class Line:
     autograd: float | None = None
     published: tuple[tuple[Key, Printing], ...] = ()
     unit: str = ""
+    at: int | None = None  # the [[at]] table whose state the line shows (None: the worked step)
 
     @property
     def difference(self) -> float | None:
@@ -98,6 +99,7 @@ def _line(
     autograd: Mapping[Key, float],
     values: Mapping[Key, float] | None = None,
     published: Mapping[Key, tuple[Printing, ...]] | None = None,
+    at: int | None = None,
 ) -> Line:
     values = model.values if values is None else values
     published = model.example.published if published is None else published
@@ -112,7 +114,7 @@ def _line(
         (key, p) for key in dict.fromkeys([*shown, quantity.key]) for p in published.get(key, ())
     )
     value = values[quantity.key]
-    return Line(quantity.key, sides, value, autograd.get(quantity.key), printed, quantity.unit)
+    return Line(quantity.key, sides, value, autograd.get(quantity.key), printed, quantity.unit, at)
 
 
 def _filled(token: Token, values: Mapping[Key, float]) -> Token:
@@ -126,7 +128,7 @@ def _later(model: Model) -> tuple[Section, ...]:
         return ()
     states = model.run_at([at.step for at in ex.at])
     sections = []
-    for at in ex.at:
+    for n, at in enumerate(ex.at):
         state = states[at.step]
         if at.step % len(ex.samples) != at.pattern:
             state = model.at(state, at.pattern)
@@ -134,7 +136,7 @@ def _later(model: Model) -> tuple[Section, ...]:
         title = f"After {at.step:,} update{'s' if at.step != 1 else ''}"
         if len(ex.samples) > 1:
             title += f", pattern {at.pattern + 1}"
-        lines = [_line(model, q, {}, state, at.published) for q in quantities]
+        lines = [_line(model, q, {}, state, at.published, n) for q in quantities]
         sections.append(Section(title + (f" ({at.where})" if at.where else ""), tuple(lines)))
     return tuple(sections)
 

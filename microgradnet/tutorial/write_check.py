@@ -58,7 +58,8 @@ class _Words:
         if row.claim.at is not None:
             at = self.c.example.at[row.claim.at]
             several = len(self.c.example.samples) > 1
-            return f"{text} (after {at.step:,} updates" + (
+            updates = "update" if at.step == 1 else "updates"
+            return f"{text} (after {at.step:,} {updates}" + (
                 f", pattern {at.pattern + 1})" if several else ")"
             )
         if row.claim.inside is not None:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import math
+import textwrap
 from collections.abc import Sequence
 from typing import Any
 
+from microgradnet.tutorial.checker import check
 from microgradnet.tutorial.equations import Side
 from microgradnet.tutorial.format import Example, Printing
 from microgradnet.tutorial.formatting import (
@@ -18,6 +20,7 @@ from microgradnet.tutorial.formatting import (
     number,
     wrap,
 )
+from microgradnet.tutorial.keys import Key
 from microgradnet.tutorial.notation import Notation, Symbol
 from microgradnet.tutorial.walkthrough import HessianTable, Line, Section, StepLoss, Walkthrough
 
@@ -58,7 +61,7 @@ def _pieces(line: Line, notation: Notation, places: int, *, latex: bool = False)
     pieces = [symbol.latex if latex else symbol.text]
     for side in line.sides:
         pieces.append(render_side(side, notation, places, latex=latex))
-    given = not line.sides
+    given = not line.sides and line.key.given
     value = number(line.value, places, given=given, unit=line.unit)
     pieces.append(value + (("\\%" if latex else " %") if line.unit == "%" else ""))
     kept = [pieces[0]]
@@ -68,17 +71,34 @@ def _pieces(line: Line, notation: Notation, places: int, *, latex: bool = False)
     return kept
 
 
-def _mark(printing: Printing, value: float) -> str:
-    return "✓" if printing.matches(value) else "✗"
+#: The checker's verdict on every published printing: (at, key, printing) -> verdict.
+Verdicts = dict[tuple[int | None, Key, Printing], str]
+_MARKS = {
+    "agrees": ("✓", r"\checkmark"),
+    "agrees_rounded": ("✓ (printed operands)", r"\checkmark\ (\text{printed operands})"),
+}
 
 
-def _document(line: Line, w: Walkthrough, latex: bool = False) -> list[str]:
+def verdicts(w: Walkthrough) -> Verdicts:
+    """The checker's verdicts, so that a ✓ here and "agrees" there are one rule."""
+    if not w.example.published and not w.example.at:
+        return {}
+    return {
+        (r.claim.at, r.claim.key, r.claim.printing): r.verdict
+        for r in check(w.example).rows
+        if r.claim.inside is None
+    }
+
+
+def _verdict(line: Line, key: Key, printing: Printing, v: Verdicts) -> str:
+    return v.get((line.at, key, printing), "differs")
+
+
+def _document(line: Line, w: Walkthrough, v: Verdicts, latex: bool = False) -> list[str]:
     """The document's printings shown on a line: ``0.036770 ✓`` or ``Δw = 0.000955 ✓``."""
     out = []
     for key, printing in line.published:
-        mark = _mark(printing, w.values[key])
-        if latex:
-            mark = r"\checkmark" if mark == "✓" else r"\times"
+        mark = _MARKS.get(_verdict(line, key, printing, v), ("✗", r"\times"))[1 if latex else 0]
         symbol = w.example.notation(key)
         name = "" if key == line.key else ((symbol.latex if latex else symbol.text) + " = ")
         out.append(f"{name}{printing.text} {mark}")
@@ -88,8 +108,43 @@ def _document(line: Line, w: Walkthrough, latex: bool = False) -> list[str]:
 # ---- text -------------------------------------------------------------------------------------
 
 
+_LOSS_TEXT = {
+    "squared_error": ("½Σ(y − t)²", r"$L = \tfrac{1}{2}\sum (y - t)^2$"),
+    "sum_squared_error": ("Σ(y − t)²", r"$L = \sum (y - t)^2$"),
+    "mse": ("(1/n)Σ(y − t)²", r"$L = \tfrac{1}{n}\sum (y - t)^2$"),
+    "cross_entropy": ("binary cross-entropy", "binary cross-entropy"),
+}
+
+
+def conventions(ex: Example, latex: bool = False) -> str:
+    """The document's conventions that differ from the defaults, in words ("" for none)."""
+    c = ex.conventions
+
+    def say(text: str, tex: str) -> str:
+        return tex if latex else text
+
+    words = []
+    if c.sign < 0:
+        words.append(say("δ = −∂E/∂net (so w ← w + η·δ·x)", r"$\delta = -\partial E/\partial net$"))
+    if c.step == "added":
+        words.append("the step printed as the amount added")
+    if c.difference == "t_minus_y":
+        words.append(say("differences written t − y", "differences written $t - y$"))
+    if c.error != "abs":
+        words.append("the printed error is " + c.error.replace("_minus_", " minus "))
+    if c.bias != "per_neuron":
+        words.append("one bias shared by each layer" if c.bias == "shared" else "biases as weights")
+    if c.fixed:
+        names = [ex.notation(key) for key in sorted(c.fixed)]
+        held = ", ".join(f"${n.latex}$" if latex else n.text for n in names)
+        words.append("held fixed: " + held)
+    if len(ex.samples) > 1:
+        words.append(f"{len(ex.samples)} patterns, one online update each")
+    return "; ".join(words)
+
+
 def _header(ex: Example, places: int) -> list[str]:
-    loss = {"squared_error": "½Σ(y − t)²", "cross_entropy": "binary cross-entropy"}[ex.loss]
+    loss = _LOSS_TEXT[ex.loss][0]
     acts = "/".join(ex.activations)
     lines = [f"{ex.name}: {ex.title}" if ex.title else ex.name]
     if ex.source:
@@ -98,7 +153,9 @@ def _header(ex: Example, places: int) -> list[str]:
         f"{ex.architecture} network ({acts}), loss {loss}, η = {number(ex.learning_rate, places, given=True)}; "
         f"numbers to {places} decimals"
     )
-    return [part for line in lines for part in break_long(line, WIDTH, "  ")]
+    if conventions(ex):
+        lines.append("Conventions: " + conventions(ex))
+    return [part for line in lines for part in textwrap.wrap(line, WIDTH, subsequent_indent="  ")]
 
 
 def _given_text(section: Section, notation: Notation) -> list[str]:
@@ -115,14 +172,14 @@ def _given_text(section: Section, notation: Notation) -> list[str]:
     return rows
 
 
-def _text_line(line: Line, w: Walkthrough, places: int) -> list[str]:
+def _text_line(line: Line, w: Walkthrough, places: int, v: Verdicts) -> list[str]:
     rows = wrap(_pieces(line, w.example.notation, places))
     notes = []
     if line.autograd is not None:
         notes.append(
             f"autograd {number(line.autograd, places)} (hand − autograd = {difference(line.difference)})"
         )
-    doc = _document(line, w)
+    doc = _document(line, w, v)
     if doc:
         notes.append("document " + ", ".join(doc))
     if notes:
@@ -143,7 +200,7 @@ def _training_text(training: Sequence[StepLoss], places: int) -> list[str]:
     return rows
 
 
-def _text(w: Walkthrough, places: int) -> str:
+def _text(w: Walkthrough, places: int, v: Verdicts) -> str:
     rows = _header(w.example, places)
     for section in w.sections:
         rows += ["", section.title]
@@ -151,7 +208,7 @@ def _text(w: Walkthrough, places: int) -> str:
             rows += _given_text(section, w.example.notation)
             continue
         for line in section.lines:
-            rows += _text_line(line, w, places)
+            rows += _text_line(line, w, places, v)
     if len(w.training) > 2:
         rows += ["", f"Training: the loss after each of {len(w.training) - 1} steps"]
         rows += _training_text(w.training, places)
@@ -202,7 +259,7 @@ def _cell(text: str) -> str:
     return text.replace("|", r"\|")
 
 
-def _markdown(w: Walkthrough, places: int) -> str:
+def _markdown(w: Walkthrough, places: int, v: Verdicts) -> str:
     ex = w.example
     rows = [f"# {ex.name}: {ex.title}" if ex.title else f"# {ex.name}", ""]
     rows += [line + "  " for line in _header(ex, places)[1:]]
@@ -224,7 +281,7 @@ def _markdown(w: Walkthrough, places: int) -> str:
                     difference(line.difference),
                 ]
             if has_doc:
-                cells.append(", ".join(_document(line, w)))
+                cells.append(", ".join(_document(line, w, v)))
             rows.append("| " + " | ".join(_cell(c) for c in cells) + " |")
     if len(w.training) > 2:
         rows += [
@@ -251,14 +308,14 @@ def _markdown(w: Walkthrough, places: int) -> str:
 # ---- LaTeX ------------------------------------------------------------------------------------
 
 
-def _latex_line(line: Line, w: Walkthrough, places: int) -> str:
+def _latex_line(line: Line, w: Walkthrough, places: int, v: Verdicts) -> str:
     pieces = _pieces(line, w.example.notation, places, latex=True)
     notes = []
     if line.autograd is not None:
         notes.append(
             rf"\text{{autograd }} {number(line.autograd, places)},\ \Delta = {difference(line.difference)}"
         )
-    doc = _document(line, w, latex=True)
+    doc = _document(line, w, v, latex=True)
     if doc:
         notes.append(r"\text{document } " + r",\ ".join(doc))
     rows = [f"{pieces[0]} &= {pieces[1]}"] if len(pieces) > 1 else [pieces[0]]
@@ -270,7 +327,7 @@ def _latex_line(line: Line, w: Walkthrough, places: int) -> str:
     return " \\\\\n".join(rows)
 
 
-def _latex(w: Walkthrough, places: int) -> str:
+def _latex(w: Walkthrough, places: int, v: Verdicts) -> str:
     ex = w.example
     rows = [
         f"% microgradnet walkthrough of {latex_text(ex.name)}; needs \\usepackage{{amsmath,amssymb}}",
@@ -278,14 +335,12 @@ def _latex(w: Walkthrough, places: int) -> str:
     ]
     if ex.source:
         rows.append(latex_text(ex.source) + r"\\")
-    loss = {
-        "squared_error": r"$L = \tfrac{1}{2}\sum (y - t)^2$",
-        "cross_entropy": "binary cross-entropy",
-    }
     rows.append(
-        f"{ex.architecture} network ({'/'.join(ex.activations)}), loss {loss[ex.loss]}, "
+        f"{ex.architecture} network ({'/'.join(ex.activations)}), loss {_LOSS_TEXT[ex.loss][1]}, "
         f"$\\eta = {number(ex.learning_rate, places, given=True)}$; numbers to {places} decimals\\\\"
     )
+    if conventions(ex):
+        rows.append("Conventions: " + conventions(ex, latex=True) + r"\\")
     for section in w.sections:
         rows += [
             "",
@@ -293,7 +348,7 @@ def _latex(w: Walkthrough, places: int) -> str:
             r"{\allowdisplaybreaks",
             r"\begin{align*}",
         ]
-        body = [_latex_line(line, w, places) for line in section.lines]
+        body = [_latex_line(line, w, places, v) for line in section.lines]
         rows.append(" \\\\\n".join(body))
         rows.append(r"\end{align*}}")
     if len(w.training) > 2:
@@ -333,7 +388,7 @@ def _symbol(symbol: Symbol) -> dict[str, str]:
     return {"text": symbol.text, "latex": symbol.latex}
 
 
-def _json_line(line: Line, w: Walkthrough, places: int) -> dict[str, Any]:
+def _json_line(line: Line, w: Walkthrough, places: int, v: Verdicts) -> dict[str, Any]:
     notation = w.example.notation
     return {
         "key": str(line.key),
@@ -350,14 +405,15 @@ def _json_line(line: Line, w: Walkthrough, places: int) -> dict[str, Any]:
                 "text": p.text,
                 "places": p.places,
                 "where": p.where,
-                "agrees": p.matches(w.values[key]),
+                "agrees": _verdict(line, key, p, v) in _MARKS,
+                "verdict": _verdict(line, key, p, v),
             }
             for key, p in line.published
         ],
     }
 
 
-def _json(w: Walkthrough, places: int) -> str:
+def _json(w: Walkthrough, places: int, v: Verdicts) -> str:
     ex = w.example
     data = {
         "example": {
@@ -373,7 +429,7 @@ def _json(w: Walkthrough, places: int) -> str:
         },
         "places": places,
         "sections": [
-            {"title": s.title, "lines": [_json_line(line, w, places) for line in s.lines]}
+            {"title": s.title, "lines": [_json_line(line, w, places, v) for line in s.lines]}
             for s in w.sections
         ],
         "training": [
@@ -408,4 +464,4 @@ def walkthrough(w: Walkthrough, fmt: str = "text", places: int | None = None) ->
     writers = {"text": _text, "markdown": _markdown, "latex": _latex, "json": _json}
     if fmt not in writers:
         raise ValueError(f"unknown format {fmt!r}; valid: {', '.join(FORMATS)}")
-    return writers[fmt](w, places)
+    return writers[fmt](w, places, verdicts(w))
