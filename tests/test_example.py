@@ -128,8 +128,10 @@ def _error(text: str) -> ExampleError:
         (
             "learning_rate = 0.1",
             'learning_rate = 0.1\nloss = "mae"',
-            "ex.toml: loss: unknown loss 'mae'; valid names: squared_error, sum_squared_error, "
-            "mse, cross_entropy",
+            (
+                "ex.toml: loss: unknown loss 'mae'; valid names: squared_error, sum_squared_error, "
+                "mse, cross_entropy"
+            ),
         ),
         (
             "learning_rate = 0.1",

@@ -334,7 +334,12 @@ def _latex(w: Walkthrough, places: int, v: Verdicts) -> str:
         rf"\section*{{{latex_text(ex.title or ex.name)}}}",
     ]
     if ex.source:
-        rows.append(latex_text(ex.source) + r"\\")
+        source = latex_text(ex.source)
+        if "/" in source:  # ragged right, breakable after / and _: a source may hold long paths
+            source = source.replace("/", r"/\allowbreak{}").replace(r"\_", r"\_\allowbreak{}")
+            rows.append(r"{\raggedright " + source + r"\par}")
+        else:
+            rows.append(source + r"\\")
     rows.append(
         f"{ex.architecture} network ({'/'.join(ex.activations)}), loss {_LOSS_TEXT[ex.loss][1]}, "
         f"$\\eta = {number(ex.learning_rate, places, given=True)}$; numbers to {places} decimals\\\\"
