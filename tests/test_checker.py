@@ -218,6 +218,34 @@ def test_each_deliberate_slip_is_named_once_with_its_consequences(
         assert (row.verdict in ("differs", "consequence")) == (n in wrong), str(row.claim.key)
 
 
+#: The slips students make, each planted in a 2-2-2 network by the catalogue's own formulas.
+STUDENT_SLIPS = [
+    ("other_derivative", "fprime1[0]", ["fprime1[0]", "fprime1[1]"]),
+    ("derivative_at_activation", "fprime2[0]", ["fprime2[0]", "fprime2[1]"]),
+    (
+        "input_factor_missing",
+        "dL_dW2[0,0]",
+        ["dL_dW2[0,0]", "dL_dW2[1,1]", "dL_dW1[0,0]", "dL_dW1[1,1]"],
+    ),
+    ("transposed_weights", "dL_da1[0]", ["dL_da1[0]", "dL_da1[1]"]),
+    ("layer_update_sign", "W1[0,0]_new", ["W1[0,0]_new", "b1[0]_new", "W1[1,1]_new"]),
+]
+
+
+@pytest.mark.parametrize(
+    ("slip", "site", "roots"), STUDENT_SLIPS, ids=[s[0] for s in STUDENT_SLIPS]
+)
+def test_each_student_slip_is_the_one_root_cause(slip: str, site: str, roots: list[str]) -> None:
+    result = check(load(str(DATA / f"slip_{slip}.toml")))
+    (finding,) = result.findings
+    assert finding.slip is not None and finding.slip.name == slip
+    assert str(finding.site) == site
+    assert [str(result.rows[n].claim.key) for n in finding.roots] == roots
+    wrong = {*finding.roots, *finding.consequences}
+    for n, row in enumerate(result.rows):  # every other value agrees
+        assert (row.verdict in ("differs", "consequence")) == (n in wrong), row.claim.key
+
+
 def test_a_rounded_intermediate_is_named_with_its_decimals() -> None:
     (finding,) = check(load(str(DATA / "slip_rounded.toml"))).findings
     assert finding.slip is not None and (str(finding.slip.site), finding.slip.decimals) == (

@@ -7,8 +7,10 @@ printed number tells whether that mistake reproduces it. Descriptions are templa
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+from microgradnet import numerics
 from microgradnet.tutorial import keys as k
 from microgradnet.tutorial.equations import Fn, Model, Quantity, backprop_sum
 from microgradnet.tutorial.keys import Key
@@ -46,6 +48,10 @@ def slips(model: Model, places: int) -> list[Slip]:
         *_half_slips(model),
         _sign_slip(model),
         *_updated_weight_slips(model),
+        *_derivative_slips(model),
+        _input_factor_slip(model),
+        *_transposed_slips(model),
+        *_layer_sign_slips(model),
     ]
     found += [
         Slip("rounded", "every intermediate rounded and carried forward", (), d, None, d)
@@ -146,6 +152,107 @@ def _updated_weight_slips(m: Model) -> list[Slip]:
             replaced,
         )
     ]
+
+
+#: For f′ written with a = f(z): the derivative of another activation a student may put in.
+_OTHER_DERIVATIVE: dict[str, tuple[str, Fn]] = {
+    "sigmoid": ("tanh′ = 1 − a²", lambda v: 1.0 - v[0] * v[0]),
+    "tanh": ("σ′ = a(1 − a)", lambda v: v[0] * (1.0 - v[0])),
+}
+#: f′ evaluated at the activation a instead of the pre-activation z.
+_AT_ACTIVATION: dict[str, Fn] = {
+    "sigmoid": lambda v: numerics.sigmoid(v[0]) * (1.0 - numerics.sigmoid(v[0])),
+    "tanh": lambda v: 1.0 - numerics.tanh(v[0]) * numerics.tanh(v[0]),
+}
+
+
+def _derivative_slips(m: Model) -> list[Slip]:
+    """Per layer: another activation's derivative, and f′ taken at a instead of at z."""
+    found = []
+    for l, layer in enumerate(m.example.layers, start=1):
+        name = layer.activation
+        if name not in _OTHER_DERIVATIVE:
+            continue
+        words, fn = _OTHER_DERIVATIVE[name]
+        keys = [(k.fprime(l, j), k.a(l, j)) for j in range(layer.size)]
+        found.append(
+            Slip(
+                "other_derivative",
+                f"another activation's derivative in layer {l}: {words} used for a {name} layer",
+                tuple(_formula(f, (a,), fn) for f, a in keys),
+            )
+        )
+        found.append(
+            Slip(
+                "derivative_at_activation",
+                f"{name}′ evaluated at the activation instead of the pre-activation in layer {l}: "
+                f"{name}′(a) for {name}′(z)",
+                tuple(_formula(f, (a,), _AT_ACTIVATION[name]) for f, a in keys),
+            )
+        )
+    return found
+
+
+def _input_factor_slip(m: Model) -> Slip:
+    """∂L/∂w = δ, the input factor a (or x) left out."""
+    grads = [q for q in m.quantities.values() if q.key.kind == "dL_dW"]
+    return Slip(
+        "input_factor_missing",
+        "weight gradient without its input factor: ∂{L}/∂w = δ instead of δ·a",
+        tuple(_formula(q.key, (q.deps[0],), lambda v: v[0]) for q in grads),
+    )
+
+
+def _transposed_slips(m: Model) -> list[Slip]:
+    """∂L/∂a⁽ˡ⁾ⱼ = Σ_q W⁽ˡ⁺¹⁾_jq δ_q: the weight indices swapped (square weight matrices only)."""
+    layers = m.example.layers
+    found = []
+    for l in range(1, len(layers)):
+        size = layers[l].size
+        if size != layers[l - 1].size or size < 2:
+            continue
+        replaced = []
+        for j in range(size):
+            deps = tuple(key for q in range(size) for key in (k.W(l + 1, j, q), k.delta(l + 1, q)))
+            replaced.append(_formula(k.dL_da(l, j), deps, _pair_sum))
+        found.append(
+            Slip(
+                "transposed_weights",
+                f"transposed weight indices in the backprop sum of layer {l}: "
+                f"Σ_q W⁽{l + 1}⁾_jq·δ_q instead of Σ_q W⁽{l + 1}⁾_qj·δ_q",
+                tuple(replaced),
+            )
+        )
+    return found
+
+
+def _pair_sum(v: Sequence[float]) -> float:
+    """v₀v₁ + v₂v₃ + … added left to right."""
+    out = v[0] * v[1]
+    for q in range(2, len(v), 2):
+        out += v[q] * v[q + 1]
+    return out
+
+
+def _layer_sign_slips(m: Model) -> list[Slip]:
+    """One layer's parameters updated with the wrong sign, the other layers' right."""
+    added = m.example.conventions.step == "added"
+    flipped: Fn = (lambda v: v[0] - v[1]) if added else (lambda v: v[0] + v[1])
+    found = []
+    for l in range(1, len(m.example.layers) + 1):
+        new = [
+            q
+            for q in m.quantities.values()
+            if q.key.kind in ("W", "b") and q.key.new and q.key.layer == l and len(q.deps) == 2
+        ]
+        found.append(
+            Slip(
+                "layer_update_sign",
+                f"layer {l} updated with the wrong sign (θ + η·∂L/∂θ), the other layers right",
+                tuple(_formula(q.key, q.deps, flipped) for q in new),
+            )
+        )
+    return found if len(found) > 1 else []
 
 
 def _rounded(fn: Fn, decimals: int) -> Fn:
