@@ -24,6 +24,7 @@ loose usage, not as an error; a name whose formulas give other numbers differs.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -112,6 +113,7 @@ class Check:
     rows: tuple[Row, ...]
     findings: tuple[Finding, ...]
     stated: tuple[StatedRow, ...]
+    hint: str = ""  # when the numbers fit only the other sign convention: what to set
 
     @property
     def ok(self) -> bool:
@@ -137,7 +139,33 @@ class Check:
 
 def check(example: Example) -> Check:
     """Recompute every number ``example`` publishes and explain each that differs."""
-    return _Checker(example).run()
+    result = _Checker(example).run()
+    if result.ok or not example.published:
+        return result
+    return dataclasses.replace(result, hint=_convention_hint(example))
+
+
+#: The two classic pairings: δ = ∂E/∂net with w − η·δ·x, and δ = −∂E/∂net with w + η·δ·x.
+_OTHER_CONVENTION = {
+    ("gradient", "subtracted"): ("negative_gradient", "added", "δ = −∂E/∂net, w ← w + η·δ·x"),
+    ("negative_gradient", "added"): ("gradient", "subtracted", "δ = ∂E/∂net, w ← w − η·δ·x"),
+}
+
+
+def _convention_hint(example: Example) -> str:
+    """One line when every printed number fits the other error-signal convention (never a slip)."""
+    c = example.conventions
+    other = _OTHER_CONVENTION.get((c.error_signal, c.step))
+    if other is None:
+        return ""
+    flipped = dataclasses.replace(c, error_signal=other[0], step=other[1])
+    trial = dataclasses.replace(example, conventions=flipped, at=())
+    if not _Checker(trial).run().ok:
+        return ""
+    return (
+        f"the printed numbers fit the other sign convention ({other[2]}): set "
+        f'error_signal = "{other[0]}" and step = "{other[1]}" under [conventions]'
+    )
 
 
 # ---- the checker ------------------------------------------------------------------------------

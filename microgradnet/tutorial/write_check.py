@@ -219,6 +219,8 @@ def _text(c: Check) -> str:
     ex = c.example
     title = f"check {ex.name}: {ex.title}" if ex.title else f"check {ex.name}"
     rows = [line[2:] for line in paragraph(title)] + [_summary(c), ""]
+    if c.hint:
+        rows[-1:-1] = [line[2:] for line in paragraph("Hint: " + c.hint)]
     body = [
         [words.quantity(r), r.claim.printing.text, _recomputed(r), _verdict(r)] for r in c.shown()
     ]
@@ -253,6 +255,7 @@ def _markdown(c: Check) -> str:
         "",
         _summary(c),
         "",
+        *([f"Hint: {c.hint}", ""] if c.hint else []),
         "| quantity | claimed | recomputed | verdict |",
         "|---|---:|---:|---|",
     ]
@@ -286,6 +289,7 @@ def _json(c: Check) -> str:
     data: dict[str, Any] = {
         "example": c.example.name,
         "ok": c.ok,
+        "hint": c.hint,
         "rows": [
             {
                 "key": str(r.claim.key),
