@@ -34,12 +34,16 @@ __all__ = [
     "forward",
     "sgd_update",
     "LOSS_NAMES",
+    "TEXTBOOK_LOSS_NAMES",
 ]
 
 Vector = list[float]
 Matrix = list[list[float]]
 
-LOSS_NAMES = ("squared_error", "sum_squared_error", "mse", "cross_entropy")
+#: The losses the engine also has (``microgradnet.losses.LOSSES``).
+LOSS_NAMES = ("squared_error", "cross_entropy")
+#: Every loss ``backprop`` writes out: those, Σ(y − t)² without ½, and the mean over the outputs.
+TEXTBOOK_LOSS_NAMES = ("squared_error", "sum_squared_error", "mse", "cross_entropy")
 ACTIVATION_NAMES = ("sigmoid", "tanh", "relu", "linear")
 
 
@@ -83,8 +87,8 @@ def _check_shapes(
 
 
 def _check(loss: str, activations: Sequence[str]) -> None:
-    if loss not in LOSS_NAMES:
-        raise ValueError(f"unknown loss {loss!r}; valid names: {', '.join(LOSS_NAMES)}")
+    if loss not in TEXTBOOK_LOSS_NAMES:
+        raise ValueError(f"unknown loss {loss!r}; valid names: {', '.join(TEXTBOOK_LOSS_NAMES)}")
     for l, name in enumerate(activations, start=1):
         if name not in ACTIVATION_NAMES:
             raise ValueError(

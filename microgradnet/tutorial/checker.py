@@ -331,7 +331,9 @@ class _Checker:
             *slips(self.derivation, places),
             *rounded_site_slips(self.derivation, claim.key, places),
         ]
+        found = {r.slip.name for r in self.rows[:n] if r is not None and r.slip is not None}
         named = [s for s in candidates if s.name != "rounded"]
+        named.sort(key=lambda s: s.name not in found)  # one slip explaining many values first
         site_rounding = [s for s in candidates if s.name == "rounded" and s.site is not None]
         global_rounding = [s for s in candidates if s.name == "rounded" and s.site is None]
         correct = [m for m in range(n) if self.claims[m].inside is None and not self.wrong(m)]

@@ -86,7 +86,7 @@ __all__ = [
     "shipped",
 ]
 
-LOSS_NAMES = deltas.LOSS_NAMES
+LOSS_NAMES = deltas.TEXTBOOK_LOSS_NAMES
 ACTIVATION_NAMES = deltas.ACTIVATION_NAMES
 #: Names the prose of a document may give its loss (``mse``: the mean of (y − t)², no ½).
 STATED_LOSS_NAMES = ("squared_error", "mse", "cross_entropy")
