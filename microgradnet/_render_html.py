@@ -17,7 +17,7 @@ import json
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from microgradnet._render_html_assets import CSS, SCRIPT
@@ -28,7 +28,9 @@ from microgradnet.graph import topological_order
 if TYPE_CHECKING:
     from microgradnet.engine import Value
     from microgradnet.nn import MLP
-    from microgradnet.walkthrough import Line, Walkthrough
+    from microgradnet.tutorial.keys import Key
+    from microgradnet.tutorial.walkthrough import Line, Walkthrough
+    from microgradnet.tutorial.write_walkthrough import Verdicts
 
 __all__ = ["Document", "Note", "StepThrough", "build_page", "document_notes"]
 
@@ -96,56 +98,57 @@ class StepThrough:
 
 
 # ---- the one adapter over the walkthrough ----------------------------------------------------
-_BACKWARD_KEY = re.compile(r"(?:dL_d(?P<q>[aWb])|(?P<z>fprime|delta))(?P<index>\d+\[[\d,]+\])")
+_GRADIENT_OF = {"delta": "z", "fprime": "z", "dL_da": "a", "dL_dW": "W", "dL_db": "b"}
 
 
 def document_notes(walk: Walkthrough) -> Document:
-    """Everything the page reads from a walkthrough (the only function that knows its shape)."""
-    from microgradnet.walkthrough import autograd_graph  # the tutorial layer, only when used
+    """Everything the page reads from a walkthrough (the only function that knows its shape).
+
+    The page replays the worked step, so the lines about later steps (``[[at]]``) are left out.
+    """
+    from microgradnet.tutorial.autograd import autograd_graph  # the tutorial layer, only when used
+    from microgradnet.tutorial.write_walkthrough import verdicts
 
     example = walk.example
     mlp, loss = autograd_graph(example)
     labels = {node.label for node in topological_order(loss) if node.label}
+    agreed = verdicts(walk)
     notes: dict[tuple[str, str], list[Note]] = {}
     for section in walk.sections:
         for line in section.lines:
             step = _step_of(line.key, labels)
-            if step is not None and line.sides:
-                notes.setdefault(step, []).append(_note(line, walk))
+            if step is not None and line.sides and line.at is None:
+                notes.setdefault(step, []).append(_note(line, walk, agreed))
     names = {label: example.notation(label).text for label in labels}
     title = f"{example.name}: {example.title}" if example.title else example.name
     return Document(title, loss, mlp, names, {k: tuple(v) for k, v in notes.items()})
 
 
-def _step_of(key: str, labels: set[str]) -> tuple[str, str] | None:
+def _step_of(key: Key, labels: set[str]) -> tuple[str, str] | None:
     """The step a line belongs to: the forward step of ``z1[0]``, the backward step of ``z1[0]``
     for ``delta1[0]`` and ``fprime1[0]``, of ``W1[0,1]`` for ``dL_dW1[0,1]``, …"""
-    if key in labels:
-        return ("forward", key)
-    match = _BACKWARD_KEY.fullmatch(key)
-    if match is None:
-        return None
-    label = ("z" if match["z"] else match["q"]) + match["index"]
+    if str(key) in labels:
+        return ("forward", str(key))
+    node = _GRADIENT_OF.get(key.kind)
+    label = None if node is None else str(replace(key, kind=node))
     return ("backward", label) if label in labels else None
 
 
-def _note(line: Line, walk: Walkthrough) -> Note:
-    from microgradnet.report import number, render_side
+def _note(line: Line, walk: Walkthrough, agreed: Verdicts) -> Note:
+    from microgradnet.tutorial.formatting import number
+    from microgradnet.tutorial.write_walkthrough import agrees, equation
 
     notation, places = walk.example.notation, walk.example.places
-    pieces = [notation(line.key).text]
-    pieces += [render_side(side, notation, places) for side in line.sides]
-    pieces.append(number(line.value, places, unit=line.unit))
-    kept = [p for n, p in enumerate(pieces) if n == 0 or p != pieces[n - 1]]
     autograd = "" if line.autograd is None else number(line.autograd, places)
     printed = tuple(
         (
             ("" if key == line.key else notation(key).text + " = ") + printing.text,
-            printing.matches(walk.values[key]),
+            agrees(line, key, printing, agreed),
         )
         for key, printing in line.published
     )
-    return Note(" = ".join(kept), number(line.value, places), autograd, printed)
+    hand = number(line.value, places, unit=line.unit)
+    return Note(equation(line, notation, places), hand, autograd, printed)
 
 
 # ---- the page ----------------------------------------------------------------------------------

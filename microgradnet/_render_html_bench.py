@@ -18,11 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from microgradnet.engine import Value
-from microgradnet.example import load
 from microgradnet.losses import half_squared_error
 from microgradnet.nn import MLP
 from microgradnet.render import StepThrough, step_through, write
-from microgradnet.walkthrough import Walkthrough, run
+from microgradnet.tutorial.format import load
+from microgradnet.tutorial.walkthrough import Walkthrough, run
 
 __all__ = ["CHROMIUM_FLAGS", "mlp_loss", "start_chromium"]
 

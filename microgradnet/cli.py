@@ -20,14 +20,19 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import NoReturn, TextIO
 
-from microgradnet import __version__, check_report, render, report
+from microgradnet import __version__, render
 from microgradnet._render_backend import FORMATS
-from microgradnet.checker import check
 from microgradnet.errors import FileError
-from microgradnet.example import Example, ExampleError, load, shipped
 from microgradnet.files import check_target
 from microgradnet.terminal import one_line, printable
-from microgradnet.walkthrough import autograd_graph, run
+from microgradnet.tutorial import keys as k
+from microgradnet.tutorial import write_check as check_report
+from microgradnet.tutorial import write_walkthrough as report
+from microgradnet.tutorial.autograd import autograd_graph
+from microgradnet.tutorial.checker import check
+from microgradnet.tutorial.format import Example, ExampleError, load, shipped
+from microgradnet.tutorial.keys import Key
+from microgradnet.tutorial.walkthrough import run
 
 __all__ = ["main"]
 
@@ -194,7 +199,7 @@ def _check_output(path: str | None, example: str, *, pages: bool = False) -> Non
 def _write_graph(example: Example, path: str, kind: str) -> str:
     """Draw the example and write it to ``path``, which the user named (so it may be replaced)."""
     mlp, loss = autograd_graph(example)
-    names = {key: example.notation(key).text for key in _network_keys(example)}
+    names = example.notation.names(_network_keys(example))
     if kind == "network":
         picture = render.network_diagram(mlp, notation=names)
     else:
@@ -202,13 +207,13 @@ def _write_graph(example: Example, path: str, kind: str) -> str:
     return render.write(picture, path, overwrite=True)
 
 
-def _network_keys(example: Example) -> list[str]:
-    keys = ["L"] + [f"x[{i}]" for i in range(len(example.inputs))]
+def _network_keys(example: Example) -> list[Key]:
+    keys = [k.LOSS] + [k.x(i) for i in range(len(example.inputs))]
     for l, layer in enumerate(example.layers, start=1):
         for j, row in enumerate(layer.weights):
-            keys += [f"z{l}[{j}]", f"a{l}[{j}]", f"delta{l}[{j}]"]
-            keys += [f"W{l}[{j},{i}]" for i in range(len(row))]
-            keys += [] if layer.biases is None else [f"b{l}[{j}]"]
+            keys += [k.z(l, j), k.a(l, j), k.delta(l, j)]
+            keys += [k.W(l, j, i) for i in range(len(row))]
+            keys += [] if layer.biases is None else [k.b(l, j)]
     return keys
 
 

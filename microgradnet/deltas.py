@@ -6,6 +6,8 @@ Notation of worked example 004 (§3, §12–13): ``z⁽ˡ⁾ = W⁽ˡ⁾a⁽ˡ�
 The loss is an explicit argument, because it decides the output delta:
 
 - ``"squared_error"``: L = ½ Σ (y − t)²,  δ⁽ᴸ⁾ = (y − t) ⊙ f′(z⁽ᴸ⁾)  (= (y − t)·y(1 − y) for σ)
+- ``"sum_squared_error"``: L = Σ (y − t)² (no ½),  ∂L/∂y = 2(y − t)
+- ``"mse"``: L = (1/n) Σ (y − t)² over the n outputs,  ∂L/∂y = (2/n)(y − t)
 - ``"cross_entropy"``: L = −Σ [t ln y + (1 − t) ln(1 − y)] with a sigmoid output,  δ⁽ᴸ⁾ = y − t
 
 Every function returns a frozen record holding each intermediate, so a printout and a test can
@@ -20,6 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from microgradnet import numerics
+from microgradnet.errors import ShapeError
 
 __all__ = [
     "Backprop221",
@@ -31,12 +34,16 @@ __all__ = [
     "forward",
     "sgd_update",
     "LOSS_NAMES",
+    "TEXTBOOK_LOSS_NAMES",
 ]
 
 Vector = list[float]
 Matrix = list[list[float]]
 
+#: The losses the engine also has (``microgradnet.losses.LOSSES``).
 LOSS_NAMES = ("squared_error", "cross_entropy")
+#: Every loss ``backprop`` writes out: those, Σ(y − t)² without ½, and the mean over the outputs.
+TEXTBOOK_LOSS_NAMES = ("squared_error", "sum_squared_error", "mse", "cross_entropy")
 ACTIVATION_NAMES = ("sigmoid", "tanh", "relu", "linear")
 
 
@@ -45,9 +52,43 @@ def sigma(z: float) -> float:
     return numerics.sigmoid(z)
 
 
+def _length(name: str, values: Sequence[object], expected: int, what: str) -> None:
+    """Refuse ``values`` unless it has ``expected`` items (never truncate, never unpack-fail)."""
+    if len(values) != expected:
+        raise ShapeError(f"{name}: expected {expected} {what}, got {len(values)}")
+
+
+def _check_shapes(
+    x: Sequence[float],
+    weights: Sequence[Sequence[Sequence[float]]],
+    biases: Sequence[Sequence[float] | None] | None,
+    activations: Sequence[str] | None = None,
+    target: Sequence[float] | None = None,
+) -> None:
+    """Every matrix, bias vector, input and target fits the one before it (ShapeError naming it)."""
+    if not weights:
+        raise ShapeError("weights: expected at least one layer, got none")
+    if activations is not None:
+        _length("activations", activations, len(weights), "names (one per layer)")
+    if biases is not None:
+        _length("biases", biases, len(weights), "entries (one per layer, None for none)")
+    fan_in = len(x)
+    for l, W in enumerate(weights):
+        if not W:
+            raise ShapeError(f"weights[{l}]: expected at least one row, got none")
+        for j, row in enumerate(W):
+            _length(f"weights[{l}][{j}]", row, fan_in, "weights (one per input of the layer)")
+        b = None if biases is None else biases[l]
+        if b is not None:
+            _length(f"biases[{l}]", b, len(W), "values (one per neuron)")
+        fan_in = len(W)
+    if target is not None:
+        _length("target", target, fan_in, "values (one per output)")
+
+
 def _check(loss: str, activations: Sequence[str]) -> None:
-    if loss not in LOSS_NAMES:
-        raise ValueError(f"unknown loss {loss!r}; valid names: {', '.join(LOSS_NAMES)}")
+    if loss not in TEXTBOOK_LOSS_NAMES:
+        raise ValueError(f"unknown loss {loss!r}; valid names: {', '.join(TEXTBOOK_LOSS_NAMES)}")
     for l, name in enumerate(activations, start=1):
         if name not in ACTIVATION_NAMES:
             raise ValueError(
@@ -95,6 +136,10 @@ def backprop_221(
 ) -> Backprop221:
     """One forward and backward pass of the 2-2-1 sigmoid net (b1, b2 None: no biases)."""
     _check(loss, ["sigmoid", "sigmoid"])
+    if loss not in ("squared_error", "cross_entropy"):
+        raise ValueError(f"backprop_221 writes out squared_error and cross_entropy, not {loss!r}")
+    _length("x", x, 2, "inputs")
+    _check_shapes(x, [W1, [W2]], None if b1 is None else [b1, None])
     x1, x2 = x
     (w11, w12), (w21, w22) = W1  # w_ji: into hidden neuron j from input i
     v1, v2 = W2  # into the output from hidden neuron 1, 2
@@ -114,7 +159,7 @@ def backprop_221(
 
     if loss == "squared_error":
         # L = ½(y − t)²
-        L = 0.5 * (y - t) ** 2
+        L = 0.5 * numerics.power(y - t, 2.0)
         # ∂L/∂y = y − t
         dL_dy = y - t
         # dy/dz⁽²⁾ = y(1 − y)
@@ -195,6 +240,7 @@ def forward(
     activations: Sequence[str],
 ) -> tuple[list[Vector], list[Vector]]:
     """(z, a) with z[l] = z⁽ˡ⁺¹⁾ and a[0] = x, a[l] = a⁽ˡ⁾."""
+    _check_shapes(x, weights, biases, activations)
     a: list[Vector] = [list(x)]
     z: list[Vector] = []
     for l, W in enumerate(weights):
@@ -239,6 +285,7 @@ def backprop(
 ) -> Backprop:
     """Forward pass, loss and every δ⁽ˡ⁾ and gradient for one sample (§12–13 of example 004)."""
     _check(loss, activations)
+    _check_shapes(x, weights, biases, activations, target)
     t = list(target)
     z, a = forward(x, weights, biases, activations)
     y = a[-1]
@@ -249,12 +296,13 @@ def backprop(
         for l in range(n_layers)
     ]
 
-    if loss == "squared_error":
-        # L = ½ Σₖ (yₖ − tₖ)²
-        L = _sum_left([0.5 * (yk - tk) ** 2 for yk, tk in zip(y, t)])
-        # ∂L/∂y = y − t
-        dL_dy = [yk - tk for yk, tk in zip(y, t)]
-        # δ⁽ᴸ⁾ = (y − t) ⊙ f′(z⁽ᴸ⁾)
+    if loss != "cross_entropy":
+        # L = c Σₖ (yₖ − tₖ)² with c = ½ (squared_error), 1 (sum_squared_error), 1/n (mse)
+        c = {"squared_error": 0.5, "sum_squared_error": 1.0}.get(loss, 1.0 / len(y))
+        L = _sum_left([c * numerics.power(yk - tk, 2.0) for yk, tk in zip(y, t)])
+        # ∂L/∂y = 2c (y − t)
+        dL_dy = [2.0 * c * (yk - tk) for yk, tk in zip(y, t)]
+        # δ⁽ᴸ⁾ = ∂L/∂y ⊙ f′(z⁽ᴸ⁾)
         delta_out = [g * fp for g, fp in zip(dL_dy, f_prime[-1])]
     else:
         # L = −Σₖ [tₖ ln yₖ + (1 − tₖ) ln(1 − yₖ)] = Σₖ softplus(z⁽ᴸ⁾ₖ) − tₖ z⁽ᴸ⁾ₖ
@@ -343,7 +391,17 @@ def sgd_update(
     dL_db: Sequence[Vector],
     lr: float,
 ) -> tuple[list[Matrix], list[Vector | None] | None]:
-    """θ_new = θ_old − η·∂L/∂θ for every weight and bias (returns new lists)."""
+    """θ_new = θ_old − η·∂L/∂θ for every weight and bias (returns new lists).
+
+    Raises:
+        ShapeError: a gradient's shape differs from its parameter's.
+    """
+    fan_in = weights[0][0] if weights and weights[0] else []  # _check_shapes names what is missing
+    _check_shapes(fan_in, weights, biases)
+    _length("dL_dW", dL_dW, len(weights), "matrices (one per layer)")
+    _check_shapes(fan_in, dL_dW, dL_db if biases is not None else None)
+    for l, (W, gW) in enumerate(zip(weights, dL_dW)):
+        _length(f"dL_dW[{l}]", gW, len(W), "rows (one per neuron)")
     new_weights = [
         [[w - lr * g for w, g in zip(row, grow)] for row, grow in zip(W, gW)]
         for W, gW in zip(weights, dL_dW)

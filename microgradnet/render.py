@@ -43,7 +43,7 @@ from microgradnet._render_network import (
 if TYPE_CHECKING:
     from microgradnet.engine import Value
     from microgradnet.nn import MLP
-    from microgradnet.walkthrough import Walkthrough
+    from microgradnet.tutorial.walkthrough import Walkthrough
 
 __all__ = [
     "DEFAULT_MAX_EDGES",
@@ -154,7 +154,7 @@ def step_through(
         RenderError: the graph is too large to draw, or cannot be rendered here.
     """
     from microgradnet.engine import Value
-    from microgradnet.walkthrough import Walkthrough
+    from microgradnet.tutorial.walkthrough import Walkthrough
 
     if isinstance(source, Walkthrough):
         doc = document_notes(source)

@@ -29,10 +29,20 @@ def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]
 def test_list_shows_each_shipped_example_with_one_line(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = _run(capsys, "walkthrough", "--list")
     assert (code, err) == (0, "")
-    assert out == (
-        "glickert    2-2-1 sigmoid network, no biases, ½(o − y)², η = 1: one step and a second forward pass\n"
-        "manual-221  2-2-1 sigmoid network with biases, L = ½(y − t)², η = 0.1: one update and the new loss\n"
+    lines = out.splitlines()
+    assert [line.split()[0] for line in lines] == [
+        "glickert",
+        "han-kamber",
+        "manual-221",
+        "mazur",
+        "nnwj-online",
+        "schiendorfer",
+    ]
+    assert lines[0] == (
+        "glickert      2-2-1 sigmoid network, no biases, ½(o − y)², η = 1: one step and a second "
+        "forward pass"
     )
+    assert all(line[14:] and line[12:14] == "  " for line in lines)  # names padded to one column
 
 
 @pytest.mark.parametrize(("fmt", "suffix"), [("text", "txt"), ("markdown", "md"), ("latex", "tex")])
@@ -137,12 +147,15 @@ def test_check_never_changes_the_file(capsys: pytest.CaptureFixture[str], tmp_pa
             ["check", "tests/data/bad_loss.toml"],
             (
                 "microgradnet: tests/data/bad_loss.toml: loss: unknown loss 'hinge'; valid names: squared_error, "
-                "cross_entropy"
+                "sum_squared_error, mse, cross_entropy"
             ),
         ),
         (
             ["walkthrough", "nope"],
-            "microgradnet: nope: no such file or shipped example (shipped examples: glickert, manual-221)",
+            (
+                "microgradnet: nope: no such file or shipped example (shipped examples: glickert, "
+                "han-kamber, manual-221, mazur, nnwj-online, schiendorfer)"
+            ),
         ),
         (["walkthrough"], "microgradnet walkthrough: give an example name or file (see --list)"),
         (

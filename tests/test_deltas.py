@@ -295,7 +295,10 @@ def test_record_is_frozen() -> None:
 
 
 def test_unknown_loss_lists_valid_names() -> None:
-    with pytest.raises(ValueError, match=r"unknown loss 'mae'.*squared_error, cross_entropy"):
+    with pytest.raises(
+        ValueError,
+        match=r"unknown loss 'mae'.*squared_error, sum_squared_error, mse, cross_entropy",
+    ):
         deltas.backprop([1.0], [[[1.0]]], None, [0.0], activations=["sigmoid"], loss="mae")
 
 

@@ -6,8 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from microgradnet.example import ExampleError, Printing, load, parse, shipped
-from microgradnet.notation import Key, latex_from_text, parse_key
+from microgradnet.tutorial.format import ExampleError, Printing, load, parse, shipped
+from microgradnet.tutorial.keys import Key
+from microgradnet.tutorial.keys import parse as parse_key
+from microgradnet.tutorial.notation import latex_from_text
 
 DATA = Path(__file__).parent / "data"
 
@@ -29,7 +31,14 @@ biases = [0.1]
 
 def test_shipped_examples_are_listed_with_descriptions() -> None:
     examples = shipped()
-    assert list(examples) == ["glickert", "manual-221"]
+    assert list(examples) == [
+        "glickert",
+        "han-kamber",
+        "manual-221",
+        "mazur",
+        "nnwj-online",
+        "schiendorfer",
+    ]
     assert examples["glickert"].startswith("2-2-1 sigmoid network, no biases")
     assert examples["manual-221"].startswith("2-2-1 sigmoid network with biases")
 
@@ -43,15 +52,15 @@ def test_seed_000_loads_with_its_notation_and_printed_decimals() -> None:
         6,
     )
     assert ex.biases == [None, None]
-    assert ex.notation("W1[0,0]").text == "w_{x1→h1}"
-    assert ex.notation("dL_dW1[0,0]").text == "∂L/∂w_{x1→h1}"
-    assert ex.notation("fprime2[0]").text == "σ′(z_o)"
-    assert ex.notation("term1[0,0]").text == "x₁·w_{x1→h1}"  # products = "input_first"
-    delta = ex.published["delta2[0]"][0]
+    assert ex.notation(parse_key("W1[0,0]")).text == "w_{x1→h1}"
+    assert ex.notation(parse_key("dL_dW1[0,0]")).text == "∂L/∂w_{x1→h1}"
+    assert ex.notation(parse_key("fprime2[0]")).text == "σ′(z_o)"
+    assert ex.notation(parse_key("term1[0,0]")).text == "x₁·w_{x1→h1}"  # products = "input_first"
+    delta = ex.published[parse_key("delta2[0]")][0]
     assert (delta.text, delta.places, delta.where) == ("0.036770", 6, "Output Layer Error")
     assert delta.value == pytest.approx(0.03677, abs=1e-15)
-    assert dict(delta.uses)["fprime2[0]"].text == "0.222774"
-    assert [p.text for p in ex.published["delta1[0]"]] == ["0.012245", "0.002728"]
+    assert dict(delta.uses)[parse_key("fprime2[0]")].text == "0.222774"
+    assert [p.text for p in ex.published[parse_key("delta1[0]")]] == ["0.012245", "0.002728"]
     assert sum(len(p) for p in ex.published.values()) == 44
     assert [s.name for s in ex.stated_losses] == ["cross_entropy", "mse"]
 
@@ -60,15 +69,27 @@ def test_seed_004_loads_with_the_default_notation() -> None:
     ex = load("manual-221")
     assert (ex.architecture, ex.learning_rate, ex.places, ex.targets) == ("2-2-1", 0.1, 7, (1.0,))
     assert ex.biases == [[0.0, 0.0], [0.1]]
-    assert ex.notation("W1[0,1]").text == "W⁽¹⁾₁₂"
-    assert ex.notation("W1[0,1]").latex == "W^{(1)}_{12}"
-    assert ex.notation("delta2[0]").text == "δ⁽²⁾"
-    assert ex.notation("a2[0]").text == "y"
-    assert ex.notation("z1[0]_new").text == "z⁽¹⁾₁ⁿᵉʷ"
-    assert ex.notation("fprime2[0]").text == "dy/dz⁽²⁾"
-    assert [p.text for p in ex.published["a2[0]"]] == ["0.5285101", "0.5285"]
-    assert [p.places for p in ex.published["L"]] == [5, 2]
+    assert ex.notation(parse_key("W1[0,1]")).text == "W⁽¹⁾₁₂"
+    assert ex.notation(parse_key("W1[0,1]")).latex == "W^{(1)}_{12}"
+    assert ex.notation(parse_key("delta2[0]")).text == "δ⁽²⁾"
+    assert ex.notation(parse_key("a2[0]")).text == "y"
+    assert ex.notation(parse_key("z1[0]_new")).text == "z⁽¹⁾₁ⁿᵉʷ"
+    assert ex.notation(parse_key("fprime2[0]")).text == "dy/dz⁽²⁾"
+    assert [p.text for p in ex.published[parse_key("a2[0]")]] == ["0.5285101", "0.5285"]
+    assert [p.places for p in ex.published[parse_key("L")]] == [5, 2]
     assert sum(len(p) for p in ex.published.values()) == 50
+
+
+def test_every_quantity_has_a_default_symbol() -> None:
+    two_outputs = BASE.replace("targets = [1.0]", "targets = [1.0, 0.0]").replace(
+        "weights = [[0.3, -0.2]]\nbiases = [0.1]", "weights = [[0.3, -0.2], [0.1, 0.4]]"
+    )
+    notation = parse(two_outputs).notation
+    assert notation(parse_key("e[1]")).text == "e₂"  # output 2's signed error
+    assert notation(parse_key("L[0]")).text == "L₁"  # output 1's term of the loss
+    assert notation(parse_key("L[0]_new")).text == "L₁ⁿᵉʷ"
+    assert notation(parse_key("backterm1[0,1]")).text == "W⁽²⁾₂₁·δ⁽²⁾₂"  # term 2 of ∂L/∂a⁽¹⁾₁
+    assert parse(BASE).notation(parse_key("e[0]")).text == "e"  # one output: no subscript
 
 
 def test_a_printing_matches_within_half_a_unit_in_its_last_place() -> None:
@@ -118,8 +139,11 @@ def _error(text: str) -> ExampleError:
         ),
         (
             "learning_rate = 0.1",
-            'learning_rate = 0.1\nloss = "mse"',
-            "ex.toml: loss: unknown loss 'mse'; valid names: squared_error, cross_entropy",
+            'learning_rate = 0.1\nloss = "mae"',
+            (
+                "ex.toml: loss: unknown loss 'mae'; valid names: squared_error, sum_squared_error, "
+                "mse, cross_entropy"
+            ),
         ),
         (
             "learning_rate = 0.1",
@@ -236,7 +260,7 @@ def test_missing_and_unreadable_files(tmp_path: Path) -> None:
     with pytest.raises(
         ExampleError,
         match=r"^nope: no such file or shipped example \(shipped examples: "
-        r"glickert, manual-221\)$",
+        r"glickert, han-kamber, manual-221, mazur, nnwj-online, schiendorfer\)$",
     ):
         load("nope")
     with pytest.raises(ExampleError, match="is a directory"):

@@ -18,9 +18,10 @@ from microgradnet import render
 from microgradnet._render_steps import Num, Step
 from microgradnet.cli import main
 from microgradnet.engine import Value
-from microgradnet.example import load
 from microgradnet.graph import topological_order
-from microgradnet.walkthrough import autograd_graph, run
+from microgradnet.tutorial import keys as k
+from microgradnet.tutorial.format import load
+from microgradnet.tutorial.walkthrough import autograd_graph, run
 
 #: The steps sum each gradient's contributions in backward()'s own order, so they reproduce its
 #: floats; 1e-15 relative is a few ulps, far too tight for a missing or doubled term to pass.
@@ -101,7 +102,7 @@ def test_walkthrough_steps_carry_the_documents_lines_in_its_notation() -> None:
     notes = {(s.phase, order[s.node].label): n for s, n in zip(page.steps, page.notes) if n}
     delta = notes[("backward", "z2[0]")]
     assert [n.equation.split(" = ")[0] for n in delta] == ["dy/dz⁽²⁾", "δ⁽²⁾"]
-    line = walk.line("delta2[0]")
+    line = walk.line(k.delta(2, 0))
     assert delta[1].hand == "-0.1174892" and delta[1].autograd == "-0.1174892"
     assert line.autograd == pytest.approx(-0.1174892, abs=0.5e-7)  # printed to 7 decimals
     assert delta[1].printed == (("-0.1174892", True),)

@@ -23,10 +23,10 @@ import pytest
 from microgradnet import render
 from microgradnet._render_html_bench import mlp_loss, start_chromium
 from microgradnet.engine import Value
-from microgradnet.example import load
 from microgradnet.files import write_atomic
 from microgradnet.graph import topological_order
-from microgradnet.walkthrough import autograd_graph, run
+from microgradnet.tutorial.format import load
+from microgradnet.tutorial.walkthrough import autograd_graph, run
 
 pytestmark = pytest.mark.browser
 

@@ -1,1 +1,1 @@
-"""The worked examples shipped with microgradnet, as TOML data files (read by ``microgradnet.example``)."""
+"""The worked examples shipped with microgradnet, as TOML data files (read by ``microgradnet.tutorial.format``)."""

@@ -1,7 +1,7 @@
 """Write a derivation check as a table (quantity, claimed, recomputed, verdict) with its findings.
 
 Text (≤ 100 columns), Markdown or JSON; formatting only — every verdict comes from
-:mod:`microgradnet.checker`.
+:mod:`microgradnet.tutorial.checker`.
 """
 
 from __future__ import annotations
@@ -10,9 +10,12 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from microgradnet.checker import Check, Finding, Row, StatedRow
-from microgradnet.report import WIDTH
-from microgradnet.report import number as fmt_number
+from microgradnet.tutorial import keys as k
+from microgradnet.tutorial.checker import Check, Finding, Row, StatedRow
+from microgradnet.tutorial.format import Printing
+from microgradnet.tutorial.formatting import WIDTH, paragraph
+from microgradnet.tutorial.formatting import number as fmt_number
+from microgradnet.tutorial.keys import Key
 
 __all__ = ["FORMATS", "check"]
 
@@ -25,7 +28,7 @@ _LOSS_WORDS = {
 
 
 def _recomputed(row: Row) -> str:
-    return fmt_number(row.recomputed, row.claim.printing.places)
+    return row.claim.printing.show(row.recomputed)
 
 
 def _verdict(row: Row) -> str:
@@ -45,27 +48,30 @@ class _Words:
         self.c = c
         self.notation = c.example.notation
 
-    def sym(self, key: str) -> str:
+    def sym(self, key: Key) -> str:
         return self.notation(key).text
 
     def quantity(self, row: Row) -> str:
         """The symbol, and where the number sits when that is needed to tell printings apart."""
         claim = self.c.claims
         text = self.sym(row.claim.key)
+        if row.claim.at is not None:
+            at = self.c.example.at[row.claim.at]
+            several = len(self.c.example.samples) > 1
+            updates = "update" if at.step == 1 else "updates"
+            return f"{text} (after {at.step:,} {updates}" + (
+                f", pattern {at.pattern + 1})" if several else ")"
+            )
         if row.claim.inside is not None:
             return f"{text} in {self.sym(claim[row.claim.inside].key)}"
         if len(self.c.example.published.get(row.claim.key, ())) > 1 and row.claim.printing.where:
             return f"{text} ({row.claim.printing.where})"
         return text
 
-    def value(self, key: str, value: float, places: int) -> str:
-        return f"{self.sym(key)} = {fmt_number(value, places)}"
-
     def finding(self, f: Finding) -> list[str]:
         rows = self.c.rows
         first = rows[f.roots[0]]
-        places = first.claim.printing.places
-        lines = [f"[{f.number}] " + self.cause(f, places)]
+        lines = [f"[{f.number}] " + self.cause(f, first.claim.printing)]
         where = [self.quantity(rows[n]) for n in f.roots]
         lines.append(
             "Printed: "
@@ -89,15 +95,15 @@ class _Words:
             lines.append("Not carried forward: " + ", ".join(names) + more + f" {verb}.")
         return lines
 
-    def cause(self, f: Finding, places: int) -> str:
+    def cause(self, f: Finding, printing: Printing) -> str:
         if f.slip is None:
             return (
-                f"{self.sym(f.site)}: printed {fmt_number(f.site_value, places)}, recomputed "
-                f"{fmt_number(f.site_exact, places)}; no common slip reproduces it."
+                f"{self.sym(f.site)}: printed {printing.show(f.site_value)}, recomputed "
+                f"{printing.show(f.site_exact)}; unexplained: no catalogued slip reproduces it."
             )
-        used = fmt_number(f.site_value, places + 1 if f.slip.name == "rounded" else places)
-        exact = fmt_number(f.site_exact, places + 1 if f.slip.name == "rounded" else places)
-        if f.slip.name == "rounded" and f.slip.site:
+        extra = 1 if f.slip.name == "rounded" else 0
+        used, exact = printing.show(f.site_value, extra), printing.show(f.site_exact, extra)
+        if f.slip.name == "rounded" and f.slip.site is not None:
             return (
                 f"rounded intermediate carried forward: {self.sym(f.site)} rounded to {f.slip.decimals} "
                 f"decimal{'s' if f.slip.decimals != 1 else ''} ({fmt_number(f.site_value, f.slip.decimals)} "
@@ -111,9 +117,12 @@ class _Words:
         text = self.describe(f.slip.description)
         if f.site not in {self.c.rows[n].claim.key for n in f.roots}:
             text += f". {self.sym(f.site)} is effectively {used} instead of {exact}"
-        right = [
-            p.text for p in self.c.example.published.get(f.site, ()) if p.matches(f.site_exact)
-        ]
+        later = all(self.c.rows[n].claim.at is not None for n in f.roots)
+        right = (
+            [p.text for p in self.c.example.published.get(f.site, ()) if p.matches(f.site_exact)]
+            if f.slip.formulas and not later
+            else []
+        )
         if right:
             text += f", though the document itself prints {self.sym(f.site)} = {right[0]}: the two forms are mixed"
         return text + "."
@@ -122,11 +131,11 @@ class _Words:
         """A slip's description in the document's symbols (those of the first output)."""
         n_layers = len(self.c.example.layers)
         return template.format(
-            y=self.sym(f"a{n_layers}[0]"),
-            t=self.sym("t[0]"),
-            fprime=self.sym(f"fprime{n_layers}[0]"),
-            L=self.sym("L"),
-            eta=self.sym("eta"),
+            y=self.sym(k.a(n_layers, 0)),
+            t=self.sym(k.t(0)),
+            fprime=self.sym(k.fprime(n_layers, 0)),
+            L=self.sym(k.LOSS),
+            eta=self.sym(k.ETA),
         )
 
     def notes(self) -> list[str]:
@@ -159,7 +168,7 @@ class _Words:
             return f"{head}: no printed L or output δ to check it against."
         if s.verdict == "agrees":
             return f"{head}: agrees with the printed L and output δ."
-        if s.printed is None or s.value is None:  # only "agrees" and "unchecked" leave them unset
+        if s.printed is None or s.value is None or s.key is None:  # "agrees", "unchecked"
             return head
         other = (
             f"with it {self.sym(s.key)} would be {fmt_number(s.value, s.printed.places)}, "
@@ -209,7 +218,9 @@ def _text(c: Check) -> str:
     words = _Words(c)
     ex = c.example
     title = f"check {ex.name}: {ex.title}" if ex.title else f"check {ex.name}"
-    rows = [line[2:] for line in _indent(title)] + [_summary(c), ""]
+    rows = [line[2:] for line in paragraph(title)] + [_summary(c), ""]
+    if c.hint:
+        rows[-1:-1] = [line[2:] for line in paragraph("Hint: " + c.hint)]
     body = [
         [words.quantity(r), r.claim.printing.text, _recomputed(r), _verdict(r)] for r in c.shown()
     ]
@@ -225,26 +236,12 @@ def _text(c: Check) -> str:
     for title, lines in sections:
         if lines:
             rows += ["", title]
-            rows += [part for line in lines for part in _indent(line)]
+            rows += [part for line in lines for part in paragraph(line)]
     return "\n".join(rows) + "\n"
 
 
 def _numbered(lines: list[str]) -> list[str]:
     return [lines[0]] + ["    " + line for line in lines[1:]]
-
-
-def _indent(line: str) -> list[str]:
-    """One paragraph wrapped at WIDTH with a hanging indent."""
-    lead = len(line) - len(line.lstrip(" "))
-    words, out = line.split(" "), []
-    current = "  " + " " * lead
-    for word in (w for w in words if w):
-        if len(current) + len(word) + 1 > WIDTH and current.strip():
-            out.append(current.rstrip())
-            current = "  " + " " * lead + "    "
-        current += word + " "
-    out.append(current.rstrip())
-    return out
 
 
 # ---- Markdown and JSON ------------------------------------------------------------------------
@@ -258,6 +255,7 @@ def _markdown(c: Check) -> str:
         "",
         _summary(c),
         "",
+        *([f"Hint: {c.hint}", ""] if c.hint else []),
         "| quantity | claimed | recomputed | verdict |",
         "|---|---:|---:|---|",
     ]
@@ -291,14 +289,15 @@ def _json(c: Check) -> str:
     data: dict[str, Any] = {
         "example": c.example.name,
         "ok": c.ok,
+        "hint": c.hint,
         "rows": [
             {
-                "key": r.claim.key,
+                "key": str(r.claim.key),
                 "quantity": words.quantity(r),
                 "claimed": r.claim.printing.text,
                 "places": r.claim.printing.places,
                 "where": r.claim.printing.where,
-                "inside": None if r.claim.inside is None else rows[r.claim.inside].claim.key,
+                "inside": None if r.claim.inside is None else str(rows[r.claim.inside].claim.key),
                 "recomputed": r.recomputed,
                 "verdict": r.verdict,
                 "finding": r.finding,
@@ -310,12 +309,12 @@ def _json(c: Check) -> str:
             {
                 "number": f.number,
                 "slip": None if f.slip is None else f.slip.name,
-                "description": words.cause(f, rows[f.roots[0]].claim.printing.places),
-                "site": f.site,
+                "description": words.cause(f, rows[f.roots[0]].claim.printing),
+                "site": str(f.site),
                 "site_value": f.site_value,
                 "site_exact": f.site_exact,
-                "roots": [rows[n].claim.key for n in f.roots],
-                "consequences": [rows[n].claim.key for n in f.consequences],
+                "roots": [str(rows[n].claim.key) for n in f.roots],
+                "consequences": [str(rows[n].claim.key) for n in f.consequences],
             }
             for f in c.findings
         ],

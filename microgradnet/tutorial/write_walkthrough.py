@@ -1,52 +1,33 @@
-"""Write a walkthrough as text (≤ 100 columns), Markdown, LaTeX or JSON: formatting only, no arithmetic.
-
-Numbers the example gives (inputs, weights, η) print as given (``0.35``); computed numbers print
-with ``places`` decimals (``0.552308``), and a nonzero number too small for that many decimals
-switches to e-notation (``3.2e-09``) so a small gradient never prints as zero. Percentages print
-with two decimals. Hand − autograd differences print as ``0`` or in e-notation.
-"""
+"""Write a walkthrough as text (≤ 100 columns), Markdown, LaTeX or JSON: formatting only, no arithmetic."""
 
 from __future__ import annotations
 
 import json
 import math
+import textwrap
 from collections.abc import Sequence
 from typing import Any
 
-from microgradnet.example import Example, Printing
-from microgradnet.notation import Notation, Symbol
-from microgradnet.walkthrough import HessianTable, Line, Section, Side, StepLoss, Walkthrough
+from microgradnet.tutorial.checker import check
+from microgradnet.tutorial.equations import Side
+from microgradnet.tutorial.format import Example, Printing
+from microgradnet.tutorial.formatting import (
+    INDENT,
+    WIDTH,
+    break_long,
+    difference,
+    latex_text,
+    number,
+    wrap,
+)
+from microgradnet.tutorial.keys import Key
+from microgradnet.tutorial.notation import Notation, Symbol
+from microgradnet.tutorial.walkthrough import HessianTable, Line, Section, StepLoss, Walkthrough
 
-__all__ = ["FORMATS", "WIDTH", "difference", "number", "render_side", "walkthrough", "wrap"]
+__all__ = ["FORMATS", "Verdicts", "agrees", "equation", "render_side", "verdicts", "walkthrough"]
 
 FORMATS = ("text", "markdown", "latex", "json")
-WIDTH = 100
-_INDENT = "  "
-
-
-# ---- numbers and equations --------------------------------------------------------------------
-
-
-def number(value: float, places: int, *, given: bool = False, unit: str = "") -> str:
-    """``value`` for display: as given, with ``places`` decimals, or in e-notation when tiny."""
-    if math.isnan(value) or math.isinf(value):
-        return str(value)
-    if unit == "%":
-        places = 2
-    if given:
-        text = repr(float(value))
-        return text.removesuffix(".0")
-    if value != 0 and abs(value) < 0.5 * 10.0**-places:
-        return f"{value:.1e}"
-    text = f"{value:.{places}f}"
-    return text[1:] if text.startswith("-") and set(text[1:]) <= {"0", "."} else text
-
-
-def difference(value: float | None) -> str:
-    """hand − autograd: ``0``, or two significant digits in e-notation."""
-    if value is None:
-        return ""
-    return "0" if value == 0 else f"{value:.1e}"
+_INDENT = INDENT
 
 
 def render_side(side: Side, notation: Notation, places: int, *, latex: bool = False) -> str:
@@ -63,7 +44,7 @@ def render_side(side: Side, notation: Notation, places: int, *, latex: bool = Fa
                 skip_sign = True
                 continue
             out.append(token.latex if latex else token.text)
-        elif token.kind == "sym":
+        elif token.kind == "sym" and token.key is not None:
             symbol = notation(token.key)
             out.append(symbol.latex if latex else symbol.text)
         else:
@@ -80,7 +61,7 @@ def _pieces(line: Line, notation: Notation, places: int, *, latex: bool = False)
     pieces = [symbol.latex if latex else symbol.text]
     for side in line.sides:
         pieces.append(render_side(side, notation, places, latex=latex))
-    given = not line.sides
+    given = not line.sides and line.key.given
     value = number(line.value, places, given=given, unit=line.unit)
     pieces.append(value + (("\\%" if latex else " %") if line.unit == "%" else ""))
     kept = [pieces[0]]
@@ -90,59 +71,44 @@ def _pieces(line: Line, notation: Notation, places: int, *, latex: bool = False)
     return kept
 
 
-def wrap(pieces: Sequence[str], width: int = WIDTH, indent: str = _INDENT) -> list[str]:
-    """``a = b = c`` on one line if it fits, else broken before ``=`` with the ``=`` signs aligned.
-
-    A piece still too wide is broken before its `` + `` and `` − `` signs.
-    """
-    first = indent + pieces[0] + " = "
-    lines = [first + pieces[1]] if len(pieces) > 1 else [indent + pieces[0]]
-    pad = " " * (len(first) - 2)
-    for piece in pieces[2:]:
-        if len(lines[-1]) + 3 + len(piece) <= width:
-            lines[-1] += " = " + piece
-        else:
-            lines.append(pad + "= " + piece)
-    return [part for line in lines for part in _break_long(line, width, " " * (len(pad) + 2))]
+#: The checker's verdict on every published printing: (at, key, printing) -> verdict.
+Verdicts = dict[tuple[int | None, Key, Printing], str]
+_MARKS = {
+    "agrees": ("✓", r"\checkmark"),
+    "agrees_rounded": ("✓ (printed operands)", r"\checkmark\ (\text{printed operands})"),
+}
 
 
-def _break_long(line: str, width: int, pad: str) -> list[str]:
-    if len(line) <= width:
-        return [line]
-    out, current = [], ""
-    for chunk in _chunks(line):
-        if current and len(current) + len(chunk) > width:
-            out.append(current.rstrip())
-            current = pad + chunk.lstrip()
-        else:
-            current += chunk
-    out.append(current)
-    return out
+def verdicts(w: Walkthrough) -> Verdicts:
+    """The checker's verdicts, so that a ✓ here and "agrees" there are one rule."""
+    if not w.example.published and not w.example.at:
+        return {}
+    return {
+        (r.claim.at, r.claim.key, r.claim.printing): r.verdict
+        for r in check(w.example).rows
+        if r.claim.inside is None
+    }
 
 
-def _chunks(line: str) -> list[str]:
-    """Split before each `` + `` / `` − `` / `` = `` that is not inside parentheses."""
-    chunks, start, depth = [], 0, 0
-    for n, char in enumerate(line):
-        depth += {"(": 1, ")": -1, "[": 1, "]": -1}.get(char, 0)
-        if depth == 0 and n > start and line[n - 1 : n + 2] in (" + ", " − ", " = "):
-            chunks.append(line[start : n - 1])
-            start = n - 1
-    chunks.append(line[start:])
-    return chunks
+def _verdict(line: Line, key: Key, printing: Printing, v: Verdicts) -> str:
+    return v.get((line.at, key, printing), "differs")
 
 
-def _mark(printing: Printing, value: float) -> str:
-    return "✓" if printing.matches(value) else "✗"
+def agrees(line: Line, key: Key, printing: Printing, v: Verdicts) -> bool:
+    """Whether the document's ``printing`` of ``key`` on ``line`` earns a ✓ (one rule for all)."""
+    return _verdict(line, key, printing, v) in _MARKS
 
 
-def _document(line: Line, w: Walkthrough, latex: bool = False) -> list[str]:
+def equation(line: Line, notation: Notation, places: int, *, latex: bool = False) -> str:
+    """The line as one equation in the document's notation: ``lhs = formula = … = value``."""
+    return " = ".join(_pieces(line, notation, places, latex=latex))
+
+
+def _document(line: Line, w: Walkthrough, v: Verdicts, latex: bool = False) -> list[str]:
     """The document's printings shown on a line: ``0.036770 ✓`` or ``Δw = 0.000955 ✓``."""
     out = []
     for key, printing in line.published:
-        mark = _mark(printing, w.values[key])
-        if latex:
-            mark = r"\checkmark" if mark == "✓" else r"\times"
+        mark = _MARKS.get(_verdict(line, key, printing, v), ("✗", r"\times"))[1 if latex else 0]
         symbol = w.example.notation(key)
         name = "" if key == line.key else ((symbol.latex if latex else symbol.text) + " = ")
         out.append(f"{name}{printing.text} {mark}")
@@ -152,8 +118,43 @@ def _document(line: Line, w: Walkthrough, latex: bool = False) -> list[str]:
 # ---- text -------------------------------------------------------------------------------------
 
 
+_LOSS_TEXT = {
+    "squared_error": ("½Σ(y − t)²", r"$L = \tfrac{1}{2}\sum (y - t)^2$"),
+    "sum_squared_error": ("Σ(y − t)²", r"$L = \sum (y - t)^2$"),
+    "mse": ("(1/n)Σ(y − t)²", r"$L = \tfrac{1}{n}\sum (y - t)^2$"),
+    "cross_entropy": ("binary cross-entropy", "binary cross-entropy"),
+}
+
+
+def conventions(ex: Example, latex: bool = False) -> str:
+    """The document's conventions that differ from the defaults, in words ("" for none)."""
+    c = ex.conventions
+
+    def say(text: str, tex: str) -> str:
+        return tex if latex else text
+
+    words = []
+    if c.sign < 0:
+        words.append(say("δ = −∂E/∂net (so w ← w + η·δ·x)", r"$\delta = -\partial E/\partial net$"))
+    if c.step == "added":
+        words.append("the step printed as the amount added")
+    if c.difference == "t_minus_y":
+        words.append(say("differences written t − y", "differences written $t - y$"))
+    if c.error != "abs":
+        words.append("the printed error is " + c.error.replace("_minus_", " minus "))
+    if c.bias != "per_neuron":
+        words.append("one bias shared by each layer" if c.bias == "shared" else "biases as weights")
+    if c.fixed:
+        names = [ex.notation(key) for key in sorted(c.fixed)]
+        held = ", ".join(f"${n.latex}$" if latex else n.text for n in names)
+        words.append("held fixed: " + held)
+    if len(ex.samples) > 1:
+        words.append(f"{len(ex.samples)} patterns, one online update each")
+    return "; ".join(words)
+
+
 def _header(ex: Example, places: int) -> list[str]:
-    loss = {"squared_error": "½Σ(y − t)²", "cross_entropy": "binary cross-entropy"}[ex.loss]
+    loss = _LOSS_TEXT[ex.loss][0]
     acts = "/".join(ex.activations)
     lines = [f"{ex.name}: {ex.title}" if ex.title else ex.name]
     if ex.source:
@@ -162,7 +163,9 @@ def _header(ex: Example, places: int) -> list[str]:
         f"{ex.architecture} network ({acts}), loss {loss}, η = {number(ex.learning_rate, places, given=True)}; "
         f"numbers to {places} decimals"
     )
-    return [part for line in lines for part in _break_long(line, WIDTH, "  ")]
+    if conventions(ex):
+        lines.append("Conventions: " + conventions(ex))
+    return [part for line in lines for part in textwrap.wrap(line, WIDTH, subsequent_indent="  ")]
 
 
 def _given_text(section: Section, notation: Notation) -> list[str]:
@@ -179,18 +182,18 @@ def _given_text(section: Section, notation: Notation) -> list[str]:
     return rows
 
 
-def _text_line(line: Line, w: Walkthrough, places: int) -> list[str]:
+def _text_line(line: Line, w: Walkthrough, places: int, v: Verdicts) -> list[str]:
     rows = wrap(_pieces(line, w.example.notation, places))
     notes = []
     if line.autograd is not None:
         notes.append(
             f"autograd {number(line.autograd, places)} (hand − autograd = {difference(line.difference)})"
         )
-    doc = _document(line, w)
+    doc = _document(line, w, v)
     if doc:
         notes.append("document " + ", ".join(doc))
     if notes:
-        rows.extend(_break_long(" " * 6 + "   ".join(notes), WIDTH, " " * 8))
+        rows.extend(break_long(" " * 6 + "   ".join(notes), WIDTH, " " * 8))
     return rows
 
 
@@ -207,7 +210,7 @@ def _training_text(training: Sequence[StepLoss], places: int) -> list[str]:
     return rows
 
 
-def _text(w: Walkthrough, places: int) -> str:
+def _text(w: Walkthrough, places: int, v: Verdicts) -> str:
     rows = _header(w.example, places)
     for section in w.sections:
         rows += ["", section.title]
@@ -215,7 +218,7 @@ def _text(w: Walkthrough, places: int) -> str:
             rows += _given_text(section, w.example.notation)
             continue
         for line in section.lines:
-            rows += _text_line(line, w, places)
+            rows += _text_line(line, w, places, v)
     if len(w.training) > 2:
         rows += ["", f"Training: the loss after each of {len(w.training) - 1} steps"]
         rows += _training_text(w.training, places)
@@ -266,7 +269,7 @@ def _cell(text: str) -> str:
     return text.replace("|", r"\|")
 
 
-def _markdown(w: Walkthrough, places: int) -> str:
+def _markdown(w: Walkthrough, places: int, v: Verdicts) -> str:
     ex = w.example
     rows = [f"# {ex.name}: {ex.title}" if ex.title else f"# {ex.name}", ""]
     rows += [line + "  " for line in _header(ex, places)[1:]]
@@ -288,7 +291,7 @@ def _markdown(w: Walkthrough, places: int) -> str:
                     difference(line.difference),
                 ]
             if has_doc:
-                cells.append(", ".join(_document(line, w)))
+                cells.append(", ".join(_document(line, w, v)))
             rows.append("| " + " | ".join(_cell(c) for c in cells) + " |")
     if len(w.training) > 2:
         rows += [
@@ -315,32 +318,14 @@ def _markdown(w: Walkthrough, places: int) -> str:
 # ---- LaTeX ------------------------------------------------------------------------------------
 
 
-def latex_text(text: str) -> str:
-    """``text`` safe inside ``\\text{}`` or a LaTeX paragraph."""
-    for char, escaped in (
-        ("\\", r"\textbackslash{}"),
-        ("&", r"\&"),
-        ("%", r"\%"),
-        ("$", r"\$"),
-        ("#", r"\#"),
-        ("_", r"\_"),
-        ("{", r"\{"),
-        ("}", r"\}"),
-        ("~", r"\textasciitilde{}"),
-        ("^", r"\textasciicircum{}"),
-    ):
-        text = text.replace(char, escaped)
-    return text
-
-
-def _latex_line(line: Line, w: Walkthrough, places: int) -> str:
+def _latex_line(line: Line, w: Walkthrough, places: int, v: Verdicts) -> str:
     pieces = _pieces(line, w.example.notation, places, latex=True)
     notes = []
     if line.autograd is not None:
         notes.append(
             rf"\text{{autograd }} {number(line.autograd, places)},\ \Delta = {difference(line.difference)}"
         )
-    doc = _document(line, w, latex=True)
+    doc = _document(line, w, v, latex=True)
     if doc:
         notes.append(r"\text{document } " + r",\ ".join(doc))
     rows = [f"{pieces[0]} &= {pieces[1]}"] if len(pieces) > 1 else [pieces[0]]
@@ -352,22 +337,25 @@ def _latex_line(line: Line, w: Walkthrough, places: int) -> str:
     return " \\\\\n".join(rows)
 
 
-def _latex(w: Walkthrough, places: int) -> str:
+def _latex(w: Walkthrough, places: int, v: Verdicts) -> str:
     ex = w.example
     rows = [
         f"% microgradnet walkthrough of {latex_text(ex.name)}; needs \\usepackage{{amsmath,amssymb}}",
         rf"\section*{{{latex_text(ex.title or ex.name)}}}",
     ]
     if ex.source:
-        rows.append(latex_text(ex.source) + r"\\")
-    loss = {
-        "squared_error": r"$L = \tfrac{1}{2}\sum (y - t)^2$",
-        "cross_entropy": "binary cross-entropy",
-    }
+        source = latex_text(ex.source)
+        if "/" in source:  # ragged right, breakable after / and _: a source may hold long paths
+            source = source.replace("/", r"/\allowbreak{}").replace(r"\_", r"\_\allowbreak{}")
+            rows.append(r"{\raggedright " + source + r"\par}")
+        else:
+            rows.append(source + r"\\")
     rows.append(
-        f"{ex.architecture} network ({'/'.join(ex.activations)}), loss {loss[ex.loss]}, "
+        f"{ex.architecture} network ({'/'.join(ex.activations)}), loss {_LOSS_TEXT[ex.loss][1]}, "
         f"$\\eta = {number(ex.learning_rate, places, given=True)}$; numbers to {places} decimals\\\\"
     )
+    if conventions(ex):
+        rows.append("Conventions: " + conventions(ex, latex=True) + r"\\")
     for section in w.sections:
         rows += [
             "",
@@ -375,7 +363,7 @@ def _latex(w: Walkthrough, places: int) -> str:
             r"{\allowdisplaybreaks",
             r"\begin{align*}",
         ]
-        body = [_latex_line(line, w, places) for line in section.lines]
+        body = [_latex_line(line, w, places, v) for line in section.lines]
         rows.append(" \\\\\n".join(body))
         rows.append(r"\end{align*}}")
     if len(w.training) > 2:
@@ -415,31 +403,32 @@ def _symbol(symbol: Symbol) -> dict[str, str]:
     return {"text": symbol.text, "latex": symbol.latex}
 
 
-def _json_line(line: Line, w: Walkthrough, places: int) -> dict[str, Any]:
+def _json_line(line: Line, w: Walkthrough, places: int, v: Verdicts) -> dict[str, Any]:
     notation = w.example.notation
     return {
-        "key": line.key,
+        "key": str(line.key),
         "symbol": _symbol(notation(line.key)),
-        "equation": " = ".join(_pieces(line, notation, places)),
-        "equation_latex": " = ".join(_pieces(line, notation, places, latex=True)),
+        "equation": equation(line, notation, places),
+        "equation_latex": equation(line, notation, places, latex=True),
         "value": _finite(line.value),
         "unit": line.unit,
         "autograd": _finite(line.autograd),
         "difference": _finite(line.difference),
         "published": [
             {
-                "key": key,
+                "key": str(key),
                 "text": p.text,
                 "places": p.places,
                 "where": p.where,
-                "agrees": p.matches(w.values[key]),
+                "agrees": agrees(line, key, p, v),
+                "verdict": _verdict(line, key, p, v),
             }
             for key, p in line.published
         ],
     }
 
 
-def _json(w: Walkthrough, places: int) -> str:
+def _json(w: Walkthrough, places: int, v: Verdicts) -> str:
     ex = w.example
     data = {
         "example": {
@@ -455,7 +444,7 @@ def _json(w: Walkthrough, places: int) -> str:
         },
         "places": places,
         "sections": [
-            {"title": s.title, "lines": [_json_line(line, w, places) for line in s.lines]}
+            {"title": s.title, "lines": [_json_line(line, w, places, v) for line in s.lines]}
             for s in w.sections
         ],
         "training": [
@@ -470,7 +459,7 @@ def _json(w: Walkthrough, places: int) -> str:
     }
     if w.hessian is not None:
         data["hessian"] = {
-            "parameters": list(w.hessian.keys),
+            "parameters": [str(key) for key in w.hessian.keys],
             "autograd": [[_finite(v) for v in row] for row in w.hessian.autograd],
             "central_differences": [[_finite(v) for v in row] for row in w.hessian.numerical],
             "eps": w.hessian.eps,
@@ -490,4 +479,4 @@ def walkthrough(w: Walkthrough, fmt: str = "text", places: int | None = None) ->
     writers = {"text": _text, "markdown": _markdown, "latex": _latex, "json": _json}
     if fmt not in writers:
         raise ValueError(f"unknown format {fmt!r}; valid: {', '.join(FORMATS)}")
-    return writers[fmt](w, places)
+    return writers[fmt](w, places, verdicts(w))

@@ -1,5 +1,7 @@
 """Read a worked example from TOML and validate it, naming the key path of anything wrong.
 
+The loader needs no network code: it imports neither the engine nor ``nn``.
+
 A worked example is a small human-editable file (see ``microgradnet/examples/*.toml``)::
 
     name = "glickert"                        # what `microgradnet walkthrough NAME` calls it
@@ -34,7 +36,11 @@ A worked example is a small human-editable file (see ``microgradnet/examples/*.t
     where = "Introduction"
 
 Omit every layer's ``weights`` (and give each layer a ``size``) to draw them from ``seed``.
-Keys of ``[notation]`` and ``[published]`` are quantity names from :mod:`microgradnet.notation`.
+Keys of ``[notation]`` and ``[published]`` are quantity names from :mod:`microgradnet.tutorial.keys`.
+
+Limits, checked before any work: at most ``MAX_LAYERS`` layers of ``MAX_WIDTH`` neurons (and
+inputs), ``MAX_PARAMETERS`` weights and biases, ``MAX_PUBLISHED`` printed values, printed numbers of
+``MAX_DIGITS`` characters, and files of ``microgradnet.files.MAX_INPUT_BYTES`` bytes.
 """
 
 from __future__ import annotations
@@ -44,6 +50,7 @@ import math
 import os
 import random
 import re
+import sys
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -53,9 +60,11 @@ from typing import Any
 
 from microgradnet import deltas
 from microgradnet.errors import FileError
-from microgradnet.files import read_text
-from microgradnet.nn import MLP
-from microgradnet.notation import SCALAR_KEYS, Key, Notation, Symbol, latex_from_text, parse_key
+from microgradnet.files import MAX_INPUT_BYTES, read_text
+from microgradnet.tutorial import keys as k
+from microgradnet.tutorial.formatting import escaped, number
+from microgradnet.tutorial.keys import Key
+from microgradnet.tutorial.notation import Notation, Symbol, latex_from_text
 
 __all__ = [
     "ACTIVATION_NAMES",
@@ -64,6 +73,11 @@ __all__ = [
     "STATED_LOSS_NAMES",
     "Example",
     "ExampleError",
+    "MAX_DIGITS",
+    "MAX_LAYERS",
+    "MAX_PARAMETERS",
+    "MAX_PUBLISHED",
+    "MAX_WIDTH",
     "Layer",
     "Printing",
     "StatedLoss",
@@ -72,7 +86,7 @@ __all__ = [
     "shipped",
 ]
 
-LOSS_NAMES = deltas.LOSS_NAMES
+LOSS_NAMES = deltas.TEXTBOOK_LOSS_NAMES
 ACTIVATION_NAMES = deltas.ACTIVATION_NAMES
 #: Names the prose of a document may give its loss (``mse``: the mean of (y − t)², no ½).
 STATED_LOSS_NAMES = ("squared_error", "mse", "cross_entropy")
@@ -90,18 +104,38 @@ _TOP_KEYS = (
     "places",
     "products",
     "seed",
+    "patterns",
+    "conventions",
+    "at",
     "layers",
     "notation",
     "published",
     "stated_loss",
 )
-_LAYER_KEYS = ("size", "activation", "weights", "biases")
+_LAYER_KEYS = ("size", "activation", "weights", "biases", "bias")
+_CONVENTION_KEYS = ("error_signal", "step", "difference", "error", "bias", "fixed")
+#: [conventions] key -> its valid values, the default first.
+CONVENTIONS: dict[str, tuple[str, ...]] = {
+    "error_signal": ("gradient", "negative_gradient"),
+    "step": ("subtracted", "added"),
+    "difference": ("y_minus_t", "t_minus_y"),
+    "error": ("abs", "t_minus_y", "y_minus_t", "loss"),
+    "bias": ("per_neuron", "shared", "input_unit"),
+}
 _PRINTING_KEYS = ("value", "places", "where", "uses")
+_AT_KEYS = ("step", "pattern", "where", "published")
 #: How a product term is written: W·x (example 004) or x·W (example 000).
 PRODUCT_ORDERS = ("weight_first", "input_first")
-_NUMBER = re.compile(r"^[+\-−]?\d+(\.\d+)?$")
+_NUMBER = re.compile(r"^[+\-−]?\d+(\.\d+)?([eE][+\-−]?\d{1,3})?$")
 _GIVEN_KINDS = ("x", "t", "W", "b")
 _MAX_STEPS = 100_000
+_FLOAT_MAX = int(sys.float_info.max)
+#: Size limits, checked before any work starts (see the module docstring).
+MAX_LAYERS = 20
+MAX_WIDTH = 100
+MAX_PARAMETERS = 10_000
+MAX_PUBLISHED = 5_000
+MAX_DIGITS = 40
 
 
 class ExampleError(ValueError):
@@ -122,17 +156,47 @@ class ExampleError(ValueError):
     ) -> None:
         self.file, self.reason, self.key, self.line, self.column = file, reason, key, line, column
         place = f"{file}:{line}:{column}" if line is not None else file
-        super().__init__(f"{place}: {key}: {reason}" if key else f"{place}: {reason}")
+        message = f"{place}: {key}: {reason}" if key else f"{place}: {reason}"
+        super().__init__(escaped(message))
 
 
 @dataclass(frozen=True)
 class Layer:
-    """One layer: ``size`` neurons, their ``activation``, ``weights`` (row j = into neuron j), ``biases``."""
+    """One layer: ``size`` neurons, their ``activation``, ``weights`` (row j = into neuron j), ``biases``.
+
+    ``shared``: one bias for the whole layer (``biases`` then repeats it once per neuron).
+    """
 
     size: int
     activation: str
     weights: tuple[tuple[float, ...], ...]
     biases: tuple[float, ...] | None
+    shared: bool = False
+
+
+@dataclass(frozen=True)
+class Conventions:
+    """How the document writes its equations (``[conventions]``; every field has a default).
+
+    ``error_signal``: ``gradient`` (δ = ∂E/∂net, w ← w − η·δ·x) or ``negative_gradient``
+    (δ = −∂E/∂net = (t − y)·f′, w ← w + η·δ·x). ``step``: Δw printed as the amount
+    ``subtracted`` (w − Δw) or ``added`` (w + Δw). ``difference``: the loss written with
+    (y − t) or (t − y). ``error``: the printed "error": Σ|y − t| (``abs``), Σ(t − y), Σ(y − t) or
+    the loss itself. ``bias``: per neuron, ``shared`` by a layer, or an ``input_unit`` (written
+    w₀ⱼ·1). ``fixed``: the weights and biases held fixed (not updated).
+    """
+
+    error_signal: str = "gradient"
+    step: str = "subtracted"
+    difference: str = "y_minus_t"
+    error: str = "abs"
+    bias: str = "per_neuron"
+    fixed: frozenset[Key] = frozenset()
+
+    @property
+    def sign(self) -> float:
+        """+1 when the document's δ, ∂L/∂θ are the gradient, −1 when they are its negative."""
+        return 1.0 if self.error_signal == "gradient" else -1.0
 
 
 @dataclass(frozen=True)
@@ -147,12 +211,25 @@ class Printing:
     value: float
     places: int
     where: str = ""
-    uses: tuple[tuple[str, Printing], ...] = ()
+    uses: tuple[tuple[Key, Printing], ...] = ()
+    scientific: bool = False  # printed as 2.406e-3: ``places`` counts from the exponent
 
     def matches(self, value: float) -> bool:
-        """``value`` rounds to this printing: |printed − value| ≤ ½·10⁻ᵖ (plus float noise)."""
+        """``value`` rounds to this printing: |printed − value| ≤ ½·10⁻ᵖ (plus float noise).
+
+        This is the one rule for "agrees", used by the walkthrough's marks and by the checker; for
+        ``-2.406e-3`` the printed significant digits set p (here 6), so the tolerance is ½·10⁻⁶.
+        """
         half_unit = 0.5 * 10.0**-self.places
-        return abs(self.value - value) <= half_unit * (1.0 + 1e-9) + 1e-15
+        noise = 4.0 * math.ulp(max(abs(self.value), abs(value), 1e-300))
+        return abs(self.value - value) <= half_unit * (1.0 + 1e-9) + noise
+
+    def show(self, value: float, extra: int = 0) -> str:
+        """``value`` written as this printing is: as many decimals (or significant digits), plus ``extra``."""
+        if self.scientific:
+            digits = len(self.text.lower().partition("e")[0].partition(".")[2]) + extra
+            return f"{value:.{digits}e}"
+        return number(value, self.places + extra)
 
 
 @dataclass(frozen=True)
@@ -161,6 +238,17 @@ class StatedLoss:
 
     name: str
     where: str
+
+
+@dataclass(frozen=True)
+class At:
+    """Numbers a document prints about a later state: after ``step`` updates (0: the start), the
+    forward and backward values of pattern ``pattern`` (0-based) through those parameters."""
+
+    step: int
+    pattern: int
+    where: str
+    published: Mapping[Key, tuple[Printing, ...]]
 
 
 @dataclass(frozen=True)
@@ -181,8 +269,16 @@ class Example:
     places: int
     products: str
     notation: Notation = field(compare=False)
-    published: Mapping[str, tuple[Printing, ...]] = field(compare=False)
+    published: Mapping[Key, tuple[Printing, ...]] = field(compare=False)
     stated_losses: tuple[StatedLoss, ...] = ()
+    conventions: Conventions = Conventions()
+    patterns: tuple[tuple[tuple[float, ...], tuple[float, ...]], ...] = ()
+    at: tuple[At, ...] = ()
+
+    @property
+    def samples(self) -> tuple[tuple[tuple[float, ...], tuple[float, ...]], ...]:
+        """(inputs, targets) of every pattern in training order (one pattern unless ``patterns``)."""
+        return self.patterns or ((self.inputs, self.targets),)
 
     @property
     def weights(self) -> list[list[list[float]]]:
@@ -262,10 +358,16 @@ def parse(text: str, *, file: str = "<example>", default_name: str = "example") 
     Raises:
         ExampleError: the first problem found, with its key path (or line and column).
     """
+    if len(text) > MAX_INPUT_BYTES:
+        raise ExampleError(file, f"longer than the limit of {MAX_INPUT_BYTES:,} characters")
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise _syntax_error(file, error) from None
+    except RecursionError:
+        raise ExampleError(file, "invalid TOML: arrays or tables nested too deeply") from None
+    except ValueError as error:  # an integer of more digits than Python converts
+        raise ExampleError(file, f"invalid TOML: {error}") from None
     return _Parser(file).example(data, default_name)
 
 
@@ -280,21 +382,28 @@ class _Parser:
 
     def example(self, data: dict[str, Any], default_name: str) -> Example:
         self.check_keys(data, _TOP_KEYS, None)
-        inputs = self.vector(self.required(data, "inputs"), "inputs")
-        raw_targets = self.required(data, "targets")
+        raw_patterns = self.raw_patterns(data)
+        first = raw_patterns[0] if raw_patterns else data
+        path = "patterns[0]." if raw_patterns else ""
+        inputs = self.vector(self.required(first, "inputs", path), path + "inputs")
+        raw_targets = self.required(first, "targets", path)
         n_targets = len(raw_targets) if isinstance(raw_targets, list) else 1
         layers = self.layers(data, len(inputs), n_targets)
         sizes, activations = [l.size for l in layers], [l.activation for l in layers]
         targets = self.targets(raw_targets, sizes[-1])
         loss = self.loss(data.get("loss", "squared_error"), activations[-1])
         products = self.products(data)
+        conventions = self.conventions(data.get("conventions", {}), layers)
         notation = Notation(
             self.notation(data.get("notation", {}), layers),
             sizes,
             activations,
             input_first=products == "input_first",
+            negative=conventions.sign < 0,
         )
         published = self.published(data.get("published", {}), layers)
+        patterns = self.patterns(raw_patterns, len(inputs), sizes[-1])
+        at = self.at(data.get("at", []), layers, max(len(patterns), 1))
         name = self.text(data, "name", default_name)
         return Example(
             name=name,
@@ -313,7 +422,74 @@ class _Parser:
             notation=notation,
             published=published,
             stated_losses=self.stated_losses(data.get("stated_loss", [])),
+            conventions=conventions,
+            patterns=patterns,
+            at=at,
         )
+
+    # -- several patterns and later states --
+
+    def raw_patterns(self, data: Mapping[str, Any]) -> list[dict[str, Any]]:
+        raw = data.get("patterns")
+        if raw is None:
+            return []
+        if "inputs" in data or "targets" in data:
+            raise self.fail("patterns", "give patterns or inputs and targets, not both")
+        if not isinstance(raw, list) or not raw or not all(isinstance(p, dict) for p in raw):
+            raise self.fail("patterns", "expected a list of { inputs = [...], targets = [...] }")
+        if len(raw) > MAX_WIDTH:
+            raise self.fail("patterns", f"expected at most {MAX_WIDTH} patterns, got {len(raw)}")
+        return raw
+
+    def patterns(
+        self, raw: list[dict[str, Any]], n_inputs: int, n_outputs: int
+    ) -> tuple[tuple[tuple[float, ...], tuple[float, ...]], ...]:
+        found = []
+        for n, table in enumerate(raw):
+            path = f"patterns[{n}]"
+            self.check_keys(table, ("inputs", "targets"), path)
+            x = self.vector(self.required(table, "inputs", path + "."), path + ".inputs")
+            if len(x) != n_inputs:
+                raise self.fail(f"{path}.inputs", f"expected {n_inputs} values, got {len(x)}")
+            raw_t = self.required(table, "targets", path + ".")
+            t = (
+                [self.number(raw_t, path + ".targets")]
+                if not isinstance(raw_t, list)
+                else self.vector(raw_t, path + ".targets")
+            )
+            if len(t) != n_outputs:
+                raise self.fail(f"{path}.targets", f"expected {n_outputs} values, got {len(t)}")
+            found.append((tuple(x), tuple(t)))
+        return tuple(found)
+
+    def at(self, tables: Any, layers: Sequence[Layer], n_patterns: int) -> tuple[At, ...]:
+        if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
+            raise self.fail("at", "expected [[at]] tables with step, pattern and published")
+        found = []
+        for n, table in enumerate(tables):
+            path = f"at[{n}]"
+            self.check_keys(table, _AT_KEYS, path)
+            step = table.get("step", 0)
+            if isinstance(step, bool) or not isinstance(step, int) or not 0 <= step <= _MAX_STEPS:
+                raise self.fail(
+                    f"{path}.step",
+                    f"expected a whole number from 0 to {_MAX_STEPS}, got {_kind(step)}",
+                )
+            pattern = table.get("pattern", step % n_patterns + 1)
+            if (
+                isinstance(pattern, bool)
+                or not isinstance(pattern, int)
+                or not 1 <= pattern <= n_patterns
+            ):
+                raise self.fail(
+                    f"{path}.pattern",
+                    f"expected a pattern number from 1 to {n_patterns}, got {_kind(pattern)}",
+                )
+            where = self.text(table, "where", "", path + ".")
+            raw = self.required(table, "published", path + ".")
+            published = self.published(raw, layers, f"{path}.published", step)
+            found.append(At(step, pattern - 1, where, published))
+        return tuple(found)
 
     # -- scalars and containers --
 
@@ -335,15 +511,18 @@ class _Parser:
                 )
                 raise self.fail(f"{path}.{key}" if path else key, f"unknown key{hint}")
 
-    def text(self, data: Mapping[str, Any], key: str, default: str) -> str:
+    def text(self, data: Mapping[str, Any], key: str, default: str, path: str = "") -> str:
+        """A string (control characters escaped, so no output ever echoes them raw)."""
         value = data.get(key, default)
         if not isinstance(value, str):
-            raise self.fail(key, f"expected a string, got {_kind(value)}")
-        return value
+            raise self.fail(path + key, f"expected a string, got {_kind(value)}")
+        return escaped(value)
 
     def number(self, value: Any, path: str) -> float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise self.fail(path, f"expected a number, got {_kind(value)}")
+        if isinstance(value, int) and not -_FLOAT_MAX <= value <= _FLOAT_MAX:
+            raise self.fail(path, f"expected a number within float range, got {_kind(value)}")
         if not math.isfinite(value):
             raise self.fail(path, f"expected a finite number, got {value}")
         return float(value)
@@ -421,6 +600,11 @@ class _Parser:
             or not all(isinstance(t, dict) for t in tables)
         ):
             raise self.fail("layers", "expected one [[layers]] table per layer, input side first")
+        if len(tables) > MAX_LAYERS:
+            raise self.fail("layers", f"expected at most {MAX_LAYERS} layers, got {len(tables)}")
+        if n_inputs > MAX_WIDTH:
+            raise self.fail("inputs", f"expected at most {MAX_WIDTH} inputs, got {n_inputs}")
+        self.check_sizes(tables, n_inputs, n_targets)
         with_weights = ["weights" in table for table in tables]
         if any(with_weights) and not all(with_weights):
             missing = with_weights.index(False)
@@ -444,12 +628,37 @@ class _Parser:
         sizes = [
             self.size(self.required(t, "size", f"layers[{l}]."), l) for l, t in enumerate(tables)
         ]
-        return MLP(n_inputs, sizes, "linear", bias=False, rng=random.Random(seed)).weights()
+        return drawn_weights(n_inputs, sizes, random.Random(seed))
 
     def size(self, value: Any, l: int) -> int:
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise self.fail(f"layers[{l}].size", f"expected a positive whole number, got {value!r}")
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_WIDTH:
+            raise self.fail(
+                f"layers[{l}].size",
+                f"expected a whole number from 1 to {MAX_WIDTH}, got {_kind(value)}",
+            )
         return value
+
+    def check_sizes(self, tables: list[dict[str, Any]], n_inputs: int, n_targets: int) -> None:
+        """Refuse a network over the limits before any weight is read or drawn."""
+        fan_in, total = n_inputs, 0
+        for l, table in enumerate(tables):
+            raw = table.get("weights")
+            if "size" in table:
+                width = self.size(table["size"], l)
+            elif isinstance(raw, list):
+                width = len(raw)
+            else:
+                width = n_targets if l == len(tables) - 1 else 1
+            if width > MAX_WIDTH:
+                raise self.fail(
+                    f"layers[{l}].weights", f"expected at most {MAX_WIDTH} rows, got {width}"
+                )
+            total += width * (fan_in + 1)
+            fan_in = width
+        if total > MAX_PARAMETERS:
+            raise self.fail(
+                "layers", f"expected at most {MAX_PARAMETERS:,} weights and biases, got {total:,}"
+            )
 
     def layer(
         self, table: Mapping[str, Any], l: int, fan_in: int, drawn: Any, rows: int | None
@@ -465,6 +674,19 @@ class _Parser:
         raw = table["weights"] if drawn is None else drawn
         rows = self.size(table["size"], l) if "size" in table else rows
         weights = self.matrix(raw, f"{path}.weights", rows, fan_in)
+        if "bias" in table:
+            if "biases" in table:
+                raise self.fail(
+                    f"{path}.bias", "give biases (one per neuron) or bias (shared), not both"
+                )
+            shared = self.number(table["bias"], f"{path}.bias")
+            return Layer(
+                len(weights),
+                str(activation),
+                tuple(tuple(r) for r in weights),
+                (shared,) * len(weights),
+                shared=True,
+            )
         biases = None
         if "biases" in table:
             biases = self.vector(table["biases"], f"{path}.biases")
@@ -500,11 +722,65 @@ class _Parser:
             for j, r in enumerate(value)
         ]
 
+    # -- conventions --
+
+    def conventions(self, table: Any, layers: Sequence[Layer]) -> Conventions:
+        if not isinstance(table, dict):
+            raise self.fail("conventions", f"expected a table, got {_kind(table)}")
+        self.check_keys(table, _CONVENTION_KEYS, "conventions")
+        chosen = {}
+        for name, valid in CONVENTIONS.items():
+            value = table.get(name, valid[0])
+            if value not in valid:
+                raise self.fail(
+                    f"conventions.{name}",
+                    f"expected one of {', '.join(valid)}, got {_kind(value)}",
+                )
+            chosen[name] = str(value)
+        shared = any(layer.shared for layer in layers)
+        if shared and chosen["bias"] != "shared":
+            raise self.fail(
+                "conventions.bias", 'a layer gives one shared bias: set bias = "shared"'
+            )
+        if chosen["bias"] == "shared" and not shared:
+            raise self.fail("conventions.bias", "shared needs a layer with bias = <number>")
+        fixed = self.fixed(table.get("fixed", []), layers)
+        return Conventions(**chosen, fixed=fixed)
+
+    def fixed(self, value: Any, layers: Sequence[Layer]) -> frozenset[Key]:
+        """Parameters held fixed: names (``W1[0,1]``, ``b2[0]``) or whole layers (``W1``, ``b2``)."""
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise self.fail("conventions.fixed", f"expected a list of names, got {_kind(value)}")
+        found: set[Key] = set()
+        for n, name in enumerate(value):
+            path = f"conventions.fixed[{n}]"
+            whole = name[:1] in ("W", "b") and name[1:].isdigit() and name[1:].isascii()
+            if whole:
+                found.update(self.layer_parameters(name[0], int(name[1:]), path, layers))
+                continue
+            key = self.key(name, path, layers)
+            if not key.given or key.kind not in ("W", "b"):
+                raise self.fail(
+                    path, f"expected a weight or bias (W1[0,1], b2[0], W1, b2), got {name!r}"
+                )
+            found.add(key)
+        return frozenset(found)
+
+    def layer_parameters(self, kind: str, l: int, path: str, layers: Sequence[Layer]) -> list[Key]:
+        if not 1 <= l <= len(layers):
+            raise self.fail(path, f"no layer {l}: the network has layers 1 to {len(layers)}")
+        layer = layers[l - 1]
+        if kind == "W":
+            return [k.W(l, j, i) for j, row in enumerate(layer.weights) for i in range(len(row))]
+        if layer.biases is None:
+            raise self.fail(path, f"layer {l} has no biases")
+        return [k.b(l, j) for j in range(1 if layer.shared else layer.size)]
+
     # -- notation, published values and stated losses --
 
     def key(self, text: str, path: str, layers: Sequence[Layer]) -> Key:
         try:
-            key = parse_key(text)
+            key = k.parse(text)
         except ValueError as error:
             raise self.fail(path, str(error)) from None
         problem = _out_of_range(key, layers)
@@ -512,35 +788,39 @@ class _Parser:
             raise self.fail(path, problem)
         return key
 
-    def notation(self, table: Any, layers: Sequence[Layer]) -> dict[str, Symbol]:
+    def notation(self, table: Any, layers: Sequence[Layer]) -> dict[Key, Symbol]:
         if not isinstance(table, dict):
             raise self.fail("notation", f"expected a table, got {_kind(table)}")
         symbols = {}
         for name, value in table.items():
             path = f'notation."{name}"'
-            self.key(name, path, layers)
+            key = self.key(name, path, layers)
             if isinstance(value, str):
-                symbols[name] = Symbol(value, latex_from_text(value))
-            elif (
-                isinstance(value, dict)
-                and set(value) <= {"text", "latex"}
-                and isinstance(value.get("text"), str)
-            ):
-                symbols[name] = Symbol(
-                    value["text"], str(value.get("latex", latex_from_text(value["text"])))
-                )
+                symbols[key] = Symbol(escaped(value), latex_from_text(escaped(value)))
+            elif isinstance(value, dict) and set(value) <= {"text", "latex"} and "text" in value:
+                text = self.text(value, "text", "", path + ".")
+                latex = self.text(value, "latex", latex_from_text(text), path + ".")
+                symbols[key] = Symbol(text, latex)
             else:
-                raise self.fail(path, 'expected a string or { text = "…", latex = "…" }')
+                raise self.fail(
+                    path, f'expected a string or {{ text = "…", latex = "…" }}, got {_kind(value)}'
+                )
         return symbols
 
-    def published(self, table: Any, layers: Sequence[Layer]) -> dict[str, tuple[Printing, ...]]:
+    def published(
+        self, table: Any, layers: Sequence[Layer], where: str = "published", step: int = 0
+    ) -> dict[Key, tuple[Printing, ...]]:
+        """Printed values by key; after ``step`` > 0 updates a weight or bias is a claim too."""
         if not isinstance(table, dict):
-            raise self.fail("published", f"expected a table, got {_kind(table)}")
+            raise self.fail(where, f"expected a table, got {_kind(table)}")
+        count = sum(len(v) if isinstance(v, list) else 1 for v in table.values())
+        if count > MAX_PUBLISHED:
+            raise self.fail(where, f"expected at most {MAX_PUBLISHED:,} values, got {count:,}")
         printed = {}
         for name, value in table.items():
-            path = f'published."{name}"'
+            path = f'{where}."{name}"'
             key = self.key(name, path, layers)
-            if key.kind in _GIVEN_KINDS and not key.new or key.kind == "eta":
+            if key.given and not (step > 0 and key.kind in ("W", "b")):
                 raise self.fail(
                     path,
                     f"{name} is given by the example, not computed; "
@@ -549,7 +829,7 @@ class _Parser:
             items = value if isinstance(value, list) else [value]
             if not items:
                 raise self.fail(path, "expected at least one printed value")
-            printed[name] = tuple(
+            printed[key] = tuple(
                 self.printing(item, f"{path}[{n}]" if isinstance(value, list) else path, layers)
                 for n, item in enumerate(items)
             )
@@ -572,11 +852,9 @@ class _Parser:
         base = self.printing_value(
             self.required(value, "value", f"{path}."), value.get("places"), path
         )
-        where = value.get("where", "")
-        if not isinstance(where, str):
-            raise self.fail(f"{path}.where", f"expected a string, got {_kind(where)}")
+        where = self.text(value, "where", "", path + ".")
         uses = self.uses(value.get("uses", {}), f"{path}.uses", layers)
-        return Printing(base.text, base.value, base.places, where, uses)
+        return Printing(base.text, base.value, base.places, where, uses, base.scientific)
 
     def printing_value(self, value: Any, places: Any, path: str) -> Printing:
         if isinstance(value, str):
@@ -595,17 +873,23 @@ class _Parser:
         return Printing(f"{number:.{places}f}", number, places)
 
     def printed_number(self, text: str, path: str) -> Printing:
+        if len(text) > MAX_DIGITS:
+            raise self.fail(
+                path,
+                f"expected a printed number of at most {MAX_DIGITS} characters, got {len(text)}",
+            )
         if not _NUMBER.match(text.strip()):
             raise self.fail(
                 path, f'{text!r} is not a decimal number as printed (like "0.036770" or "-0.2")'
             )
         clean = text.strip().replace("−", "-")
-        places = len(clean.partition(".")[2])
-        return Printing(clean, float(clean), places)
+        mantissa, _, exponent = clean.lower().partition("e")
+        places = len(mantissa.partition(".")[2]) - int(exponent or 0)
+        return Printing(clean, float(clean), places, scientific=bool(exponent))
 
     def uses(
         self, table: Any, path: str, layers: Sequence[Layer]
-    ) -> tuple[tuple[str, Printing], ...]:
+    ) -> tuple[tuple[Key, Printing], ...]:
         if not isinstance(table, dict):
             raise self.fail(
                 path, f'expected a table of quantity = "printed value", got {_kind(table)}'
@@ -615,7 +899,7 @@ class _Parser:
             key = self.key(name, f'{path}."{name}"', layers)
             if not isinstance(value, str):
                 raise self.fail(f'{path}."{name}"', "expected the value as printed, in quotes")
-            used.append((str(key), self.printed_number(value, f'{path}."{name}"')))
+            used.append((key, self.printed_number(value, f'{path}."{name}"')))
         return tuple(used)
 
     def stated_losses(self, tables: Any) -> tuple[StatedLoss, ...]:
@@ -630,26 +914,34 @@ class _Parser:
                     f"stated_loss[{n}].name",
                     f"unknown loss {name!r}; valid names: {', '.join(STATED_LOSS_NAMES)}",
                 )
-            stated.append(StatedLoss(str(name), str(table.get("where", ""))))
+            stated.append(
+                StatedLoss(str(name), self.text(table, "where", "", f"stated_loss[{n}]."))
+            )
         return tuple(stated)
 
 
 def _out_of_range(key: Key, layers: Sequence[Layer]) -> str:
     """Why ``key`` names nothing in this network ("" when it is fine)."""
-    if key.kind in SCALAR_KEYS:
+    if key.is_scalar:
         return ""
     if key.kind == "x":
         return _index_problem("input", key.j, len(layers[0].weights[0]))
-    if key.kind == "t":
-        return _index_problem("target", key.j, layers[-1].size)
+    if key.kind in ("t", "L", "e"):
+        return _index_problem("output", key.j, layers[-1].size)
     if not 1 <= key.layer <= len(layers):
         return f"no layer {key.layer}: the network has layers 1 to {len(layers)}"
     layer = layers[key.layer - 1]
     problem = _index_problem(f"neuron of layer {key.layer}", key.j, layer.size)
+    if not problem and key.kind == "backterm":
+        if key.layer == len(layers):
+            return f"the output layer {key.layer} has no backpropagated sum"
+        return _index_problem(f"neuron of layer {key.layer + 1}", key.i, layers[key.layer].size)
     if not problem and key.i >= 0:
         problem = _index_problem(f"input of layer {key.layer}", key.i, len(layer.weights[0]))
     if not problem and key.kind in ("b", "dL_db", "step_b") and layer.biases is None:
         problem = f"layer {key.layer} has no biases"
+    if not problem and key.kind in ("b", "dL_db", "step_b") and layer.shared and key.j > 0:
+        problem = f"layer {key.layer} has one shared bias: b{key.layer}[0]"
     if not problem and key.kind == "1-a" and layer.activation != "sigmoid":
         problem = f"1-a is the factor of σ′ = a(1 − a); layer {key.layer} is {layer.activation}"
     return problem
@@ -663,6 +955,8 @@ def _kind(value: object) -> str:
     """A short description of a TOML value for error messages."""
     if isinstance(value, bool):
         return f"a boolean ({str(value).lower()})"
+    if isinstance(value, int) and abs(value) > _FLOAT_MAX:
+        return f"a whole number of {len(str(abs(value)))} digits"
     if isinstance(value, (int, float)):
         return f"a number ({value})"
     if isinstance(value, str):
@@ -676,3 +970,17 @@ def _kind(value: object) -> str:
 
 def _s(count: int) -> str:
     return "" if count == 1 else "s"
+
+
+def drawn_weights(
+    n_inputs: int, sizes: Sequence[int], rng: random.Random
+) -> list[list[list[float]]]:
+    """Weights drawn as ``nn.MLP`` draws them: uniform in ±1/√fan_in, row by row, from ``rng``."""
+    weights, fan_in = [], n_inputs
+    for fan_out in sizes:
+        scale = math.sqrt(fan_in)
+        weights.append(
+            [[rng.uniform(-1.0, 1.0) / scale for _ in range(fan_in)] for _ in range(fan_out)]
+        )
+        fan_in = fan_out
+    return weights

@@ -10,7 +10,7 @@ The rule for one printed number ``v`` with ``p`` decimals (its *claim*):
    (only rounded), the document followed its own displayed rounding: **agrees (printed
    operands)**. If one of them is wrong, ``v`` is a **consequence** of that wrong value, and it is
    reported under the wrong value's root cause, not as a new finding.
-3. Otherwise the common slips are tried on the exact inputs (:func:`microgradnet.derivation.slips`
+3. Otherwise the common slips are tried on the exact inputs (:func:`microgradnet.tutorial.slips.slips`
    in order, then one intermediate or every intermediate rounded and carried forward). The first
    slip that reproduces ``v`` at its decimals is its root cause; if none does, the cause is unknown.
 
@@ -24,14 +24,17 @@ loose usage, not as an error; a name whose formulas give other numbers differs.
 
 from __future__ import annotations
 
+import dataclasses
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
-from microgradnet.derivation import Derivation, Slip, loss_formulas, rounded_site_slips, slips
-from microgradnet.example import Example, Printing, StatedLoss
-from microgradnet.walkthrough import Walkthrough
-from microgradnet.walkthrough import run as run_walkthrough
+from microgradnet.tutorial import keys as k
+from microgradnet.tutorial.equations import Model, chain_delta, loss_quantities, output_gradient
+from microgradnet.tutorial.format import Example, Printing, StatedLoss
+from microgradnet.tutorial.keys import Key
+from microgradnet.tutorial.slips import Slip, rounded_site_slips, slips
 
 __all__ = ["Check", "Claim", "Finding", "Row", "StatedRow", "Verdict", "agrees", "check"]
 
@@ -49,9 +52,10 @@ class Claim:
     """One printed number: the quantity ``key``, the ``printing``, and for a number shown inside
     another claim's substitution, that claim's index (``inside``; None for a published value)."""
 
-    key: str
+    key: Key
     printing: Printing
     inside: int | None = None
+    at: int | None = None  # index into example.at: a claim about a later step or another pattern
 
 
 @dataclass(frozen=True)
@@ -80,7 +84,7 @@ class Finding:
 
     number: int
     slip: Slip | None
-    site: str
+    site: Key
     site_value: float
     site_exact: float
     roots: tuple[int, ...]
@@ -94,7 +98,7 @@ class StatedRow:
 
     stated: StatedLoss
     verdict: StatedVerdict
-    key: str = ""
+    key: Key | None = None
     printed: Printing | None = None
     value: float | None = None
 
@@ -104,11 +108,12 @@ class Check:
     """The whole check: every claim (in derivation order), the findings, the stated losses."""
 
     example: Example
-    walkthrough: Walkthrough
+    model: Model
     claims: tuple[Claim, ...]
     rows: tuple[Row, ...]
     findings: tuple[Finding, ...]
     stated: tuple[StatedRow, ...]
+    hint: str = ""  # when the numbers fit only the other sign convention: what to set
 
     @property
     def ok(self) -> bool:
@@ -134,7 +139,33 @@ class Check:
 
 def check(example: Example) -> Check:
     """Recompute every number ``example`` publishes and explain each that differs."""
-    return _Checker(example).run()
+    result = _Checker(example).run()
+    if result.ok or not example.published:
+        return result
+    return dataclasses.replace(result, hint=_convention_hint(example))
+
+
+#: The two classic pairings: δ = ∂E/∂net with w − η·δ·x, and δ = −∂E/∂net with w + η·δ·x.
+_OTHER_CONVENTION = {
+    ("gradient", "subtracted"): ("negative_gradient", "added", "δ = −∂E/∂net, w ← w + η·δ·x"),
+    ("negative_gradient", "added"): ("gradient", "subtracted", "δ = ∂E/∂net, w ← w − η·δ·x"),
+}
+
+
+def _convention_hint(example: Example) -> str:
+    """One line when every printed number fits the other error-signal convention (never a slip)."""
+    c = example.conventions
+    other = _OTHER_CONVENTION.get((c.error_signal, c.step))
+    if other is None:
+        return ""
+    flipped = dataclasses.replace(c, error_signal=other[0], step=other[1])
+    trial = dataclasses.replace(example, conventions=flipped, at=())
+    if not _Checker(trial).run().ok:
+        return ""
+    return (
+        f"the printed numbers fit the other sign convention ({other[2]}): set "
+        f'error_signal = "{other[0]}" and step = "{other[1]}" under [conventions]'
+    )
 
 
 # ---- the checker ------------------------------------------------------------------------------
@@ -143,28 +174,35 @@ def check(example: Example) -> Check:
 class _Checker:
     def __init__(self, example: Example) -> None:
         self.ex = example
-        self.walk = run_walkthrough(example, steps=1)
-        self.derivation = Derivation(example)
-        self.exact = {**self.derivation.evaluate(), **self.walk.values}
-        self.claims = _claims(example, self.derivation.order())
+        self.derivation = Model(example)
+        self.exact = self.derivation.values
+        self.claims = _claims(example, self.derivation.order)
         self.rows: list[Row | None] = [None] * len(self.claims)
-        self.by_key: dict[str, list[int]] = {}
+        self.by_key: dict[Key, list[int]] = {}
         for n, claim in enumerate(self.claims):
-            if claim.inside is None:
+            if claim.inside is None and claim.at is None:
                 self.by_key.setdefault(claim.key, []).append(n)
+        self.runs: dict[str, dict[int, dict[Key, float]]] = {}
 
     def run(self) -> Check:
         for n in range(len(self.claims)):
-            self.rows[n] = self.judge(n)
+            self.rows[n] = self.judge(n) if self.claims[n].at is None else self.judge_at(n)
         rows, findings = _group(self, [r for r in self.rows if r is not None])
         stated = tuple(self.stated(s) for s in self.ex.stated_losses)
-        return Check(self.ex, self.walk, tuple(self.claims), tuple(rows), tuple(findings), stated)
+        return Check(
+            self.ex, self.derivation, tuple(self.claims), tuple(rows), tuple(findings), stated
+        )
 
     def row(self, n: int) -> Row:
         row = self.rows[n]
         if row is None:  # claims are judged in derivation order, operands first
             raise RuntimeError(f"claim {n} ({self.claims[n].key}) used before it was judged")
         return row
+
+    def truncated(self, n: int) -> bool:
+        """A printing cut off rather than rounded: a way of writing, not an operand to follow."""
+        slip = self.row(n).slip
+        return slip is not None and slip.name == "truncated"
 
     def wrong(self, n: int) -> bool:
         return self.row(n).verdict in ("differs", "consequence")
@@ -185,6 +223,56 @@ class _Checker:
         slip, reproduced = self.find_slip(n)
         return Row(claim, exact, "differs", reproduced, slip=slip)
 
+    # -- claims about later steps --
+
+    def later(self, claim: Claim, slip: Slip | None = None, step: int | None = None) -> float:
+        """The claimed quantity in the state the claim is about (``slip`` made on every step)."""
+        at = self.ex.at[claim.at or 0]
+        name = "" if slip is None else slip.name
+        if name not in self.runs:
+            steps = sorted(
+                {s for a in self.ex.at for s in (a.step - 1, a.step, a.step + 1) if s >= 0}
+            )
+            formulas = () if slip is None else slip.formulas
+            self.runs[name] = self.derivation.run_at(steps, formulas)
+        state = self.runs[name][at.step if step is None else step]
+        same = (at.step if step is None else step) % len(self.ex.samples) == at.pattern
+        return (state if same else self.derivation.at(state, at.pattern))[claim.key]
+
+    def judge_at(self, n: int) -> Row:
+        """A claim after some steps: agrees, or the slip (already found ones first) that
+        reproduces it made on every step, or a step count one off; else unexplained."""
+        claim = self.claims[n]
+        exact = self.later(claim)
+        if agrees(claim.printing, exact):
+            return Row(claim, exact, "agrees")
+        found = [r.slip for r in self.rows[:n] if r is not None and r.slip is not None]
+        step = self.ex.at[claim.at or 0].step
+        named = [s for s in slips(self.derivation, claim.printing.places) if s.name != "rounded"]
+        for slip in self.candidates_at(found, step, named):
+            value = self.later(claim, *slip[1:]) if slip[2] >= 0 else float("nan")
+            if agrees(claim.printing, value):
+                return Row(claim, exact, "differs", value, slip=slip[0])
+        return Row(claim, exact, "differs")
+
+    def candidates_at(
+        self, found: list[Slip], step: int, named: list[Slip]
+    ) -> Iterator[tuple[Slip, Slip | None, int]]:
+        """(slip to report, slip to run, step to read): slips already found first, then a step
+        count one off (cheap: the same run), then the rest of the catalogue."""
+        tried: set[str] = set()
+        for slip in found:
+            if slip.formulas and slip.name not in tried and slip.name != "rounded":
+                tried.add(slip.name)
+                yield slip, slip, step
+        for other in (step - 1, step + 1):
+            words = f"the value after {other:,} updates, not {step:,}: a step counted one off"
+            yield Slip("step_count", words, ()), None, other
+        for slip in named:
+            if slip.formulas and slip.name not in tried:
+                tried.add(slip.name)
+                yield slip, slip, step
+
     def substitution_note(self, n: int) -> float | None:
         """What the claim's own substitution gives, when that differs from the printed (right) value."""
         uses = self.uses(n)
@@ -199,13 +287,16 @@ class _Checker:
     def uses(self, n: int) -> list[int]:
         return [m for m, c in enumerate(self.claims) if c.inside == n]
 
-    def replays(self, n: int) -> Iterator[tuple[dict[str, float], tuple[int, ...]]]:
+    def replays(self, n: int) -> Iterator[tuple[dict[Key, float], tuple[int, ...]]]:
         """Ways to recompute claim n from numbers the document prints: (pinned values, their claims)."""
         uses = self.uses(n)
         if uses:
             yield self.pin(uses), tuple(uses)
         printed = [
-            m for a in self.derivation.ancestors(self.claims[n].key) for m in self.by_key.get(a, [])
+            m
+            for a in self.derivation.ancestors(self.claims[n].key)
+            for m in self.by_key.get(a, [])
+            if not self.truncated(m)
         ]
         wrong = [m for m in printed if self.wrong(m)]
         for m in wrong:
@@ -213,7 +304,7 @@ class _Checker:
         if len(wrong) > 1:
             yield self.pin(wrong), tuple(wrong)
         right = _first_per_key(self.claims, [m for m in printed if not self.wrong(m)])
-        deps = set(self.derivation.formulas[self.claims[n].key].deps)
+        deps = set(self.derivation.quantities[self.claims[n].key].deps)
         direct = [m for m in right if self.claims[m].key in deps]
         if direct:
             yield self.pin(direct), tuple(direct)
@@ -223,7 +314,7 @@ class _Checker:
         if every != right:
             yield self.pin(every), tuple(every)
 
-    def pin(self, indices: list[int]) -> dict[str, float]:
+    def pin(self, indices: list[int]) -> dict[Key, float]:
         return {self.claims[m].key: self.claims[m].printing.value for m in indices}
 
     # -- slips --
@@ -233,13 +324,18 @@ class _Checker:
         printed before it unchanged (a slip the rest of the document does not contradict)."""
         claim = self.claims[n]
         places = claim.printing.places
+        if _truncates(claim.printing, self.exact[claim.key]):
+            words = f"the value truncated, not rounded, to its printed {places} decimals"
+            return Slip("truncated", words, (), site=claim.key), self.exact[claim.key]
         candidates = [
             *slips(self.derivation, places),
             *rounded_site_slips(self.derivation, claim.key, places),
         ]
+        found = {r.slip.name for r in self.rows[:n] if r is not None and r.slip is not None}
         named = [s for s in candidates if s.name != "rounded"]
-        site_rounding = [s for s in candidates if s.name == "rounded" and s.site]
-        global_rounding = [s for s in candidates if s.name == "rounded" and not s.site]
+        named.sort(key=lambda s: s.name not in found)  # one slip explaining many values first
+        site_rounding = [s for s in candidates if s.name == "rounded" and s.site is not None]
+        global_rounding = [s for s in candidates if s.name == "rounded" and s.site is None]
         correct = [m for m in range(n) if self.claims[m].inside is None and not self.wrong(m)]
         fallback: tuple[Slip | None, float | None] = (None, None)
         for slip in [*named, *site_rounding, *global_rounding]:
@@ -254,19 +350,21 @@ class _Checker:
                 fallback = (self.located(slip, claim.key), values[claim.key])
         return fallback
 
-    def located(self, slip: Slip, key: str) -> Slip:
+    def located(self, slip: Slip, key: Key) -> Slip:
         """The slip with ``site`` set to the replaced quantity that ``key`` depends on (or is)."""
-        if slip.site or not slip.formulas:
+        if slip.site is not None or not slip.formulas:
             return slip
         upstream = {key, *self.derivation.ancestors(key)}
-        site = next((f.key for f in slip.formulas if f.key in upstream), slip.formulas[0].key)
-        return Slip(slip.name, slip.description, slip.formulas, slip.round_all, site, slip.decimals)
+        return slip.at(
+            next((f.key for f in slip.formulas if f.key in upstream), slip.formulas[0].key)
+        )
 
     # -- stated losses --
 
     def stated(self, stated: StatedLoss) -> StatedRow:
         n_layers = len(self.ex.layers)
-        keys = ["L", "L_new", *(f"delta{n_layers}[{j}]" for j in range(self.ex.layers[-1].size))]
+        output_deltas = [k.delta(n_layers, j) for j in range(self.ex.layers[-1].size)]
+        keys = [k.LOSS, k.LOSS.renew(), *output_deltas]
         claims = [m for k in keys for m in self.by_key.get(k, [])]
         if not claims:
             return StatedRow(stated, "unchecked")
@@ -285,15 +383,18 @@ class _Checker:
             return StatedRow(stated, "loose", claim.key, claim.printing, values[claim.key])
         return StatedRow(stated, "differs", claim.key, claim.printing, values[claim.key])
 
-    def under_loss(self, name: str) -> dict[str, float]:
-        formulas = [
-            *loss_formulas(self.derivation, name),
-            *loss_formulas(self.derivation, name, suffix="_new", backward=False),
-        ]
-        return self.derivation.evaluate(None, formulas)
+    def under_loss(self, name: str) -> dict[Key, float]:
+        """Every value had the example used the loss ``name`` (the stated one) instead."""
+        m, n_layers = self.derivation, len(self.ex.layers)
+        formulas = [*loss_quantities(m, name), *loss_quantities(m, name, new=True)]
+        for j in range(self.ex.layers[-1].size):
+            formulas += output_gradient(m, name, j)
+            if name != "cross_entropy":  # its δ = ∂L/∂y·f′, whatever the example's own loss
+                formulas.append(chain_delta(n_layers, j))
+        return m.evaluate(None, formulas)
 
 
-def _claims(example: Example, order: list[str]) -> list[Claim]:
+def _claims(example: Example, order: list[Key]) -> list[Claim]:
     """Every printed number, published ones and those inside substitutions, in derivation order."""
     rank = {key: n for n, key in enumerate(order)}
     published = [(key, p) for key, printings in example.published.items() for p in printings]
@@ -304,11 +405,27 @@ def _claims(example: Example, order: list[str]) -> list[Claim]:
         owner = len(claims) + len(inner)
         claims.extend(Claim(c.key, c.printing, owner) for c in inner)
         claims.append(Claim(key, printing))
+    for n, at in enumerate(example.at):
+        later = [(key, p) for key, printings in at.published.items() for p in printings]
+        later.sort(key=lambda item: rank[item[0]])
+        claims.extend(Claim(key, printing, None, n) for key, printing in later)
     return claims
 
 
+def _truncates(printing: Printing, value: float) -> bool:
+    """``value`` cut off (not rounded) after the printing's last digit gives the printing."""
+    if printing.scientific or not math.isfinite(value) or printing.places > 15:
+        return False
+    scale = 10.0**printing.places
+    scaled = value * scale * (1.0 + 1e-12)
+    if not math.isfinite(scaled):  # a finite value near the float limit: IEEE inf when scaled
+        return False
+    cut = math.trunc(scaled) / scale
+    return abs(cut - printing.value) <= 1e-9 / scale
+
+
 def _first_per_key(claims: list[Claim], indices: list[int]) -> list[int]:
-    seen: set[str] = set()
+    seen: set[Key] = set()
     first = []
     for m in indices:
         if claims[m].key not in seen:
@@ -366,10 +483,17 @@ def _downstream_roots(checker: _Checker, rows: list[Row], members: list[list[int
     (it was computed from the slipped value at full precision rather than from its printing)."""
     for member in members:
         for n in member:
-            if rows[n].verdict != "differs":
+            slip = rows[n].slip
+            if rows[n].verdict != "differs" or (slip is not None and slip.name == "truncated"):
                 continue
             ancestors = set(checker.derivation.ancestors(rows[n].claim.key))
-            above = [m for m in member if m != n and rows[m].claim.key in ancestors]
+            above = [
+                m
+                for m in member
+                if m != n
+                and rows[m].claim.key in ancestors
+                and rows[m].claim.at == rows[n].claim.at
+            ]
             if above:
                 row = rows[n]
                 rows[n] = Row(
@@ -402,7 +526,7 @@ def _finding(checker: _Checker, rows: list[Row], number: int, member: list[int])
         site, site_value, site_exact = first.claim.key, first.claim.printing.value, first.recomputed
     else:
         values = checker.derivation.evaluate(None, slip.formulas, slip.round_all)
-        site = slip.site or first.claim.key
+        site = first.claim.key if slip.site is None else slip.site
         site_value, site_exact = values[site], checker.exact[site]
     return Finding(
         number,
@@ -437,14 +561,11 @@ def _unaffected(checker: _Checker, rows: list[Row], member: list[int]) -> tuple[
     return tuple(found)
 
 
-def _nearest_printed(checker: _Checker, key: str) -> list[str]:
+def _nearest_printed(checker: _Checker, key: Key) -> list[Key]:
     """The first published quantities on each path downstream of ``key``."""
-    children: dict[str, list[str]] = {}
-    for formula in checker.derivation.formulas.values():
-        for dep in formula.deps:
-            children.setdefault(dep, []).append(formula.key)
-    found: list[str] = []
-    seen: set[str] = set()
+    children = checker.derivation.children()
+    found: list[Key] = []
+    seen: set[Key] = set()
     frontier = list(children.get(key, []))
     while frontier:
         nxt = []
