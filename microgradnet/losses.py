@@ -35,7 +35,7 @@ def _total(terms: list[Value]) -> Value:
 
 def half_squared_error(y: Outputs, t: Targets) -> Value:
     """L = ½ Σₖ (yₖ − tₖ)²;  ∂L/∂yₖ = yₖ − tₖ."""
-    return _total([0.5 * (yk - tk) ** 2 for yk, tk in _pairs(y, t)])
+    return _total([Value(0.5, "½") * (yk - Value(tk, "target")) ** 2 for yk, tk in _pairs(y, t)])
 
 
 def binary_cross_entropy(y: Outputs, t: Targets) -> Value:
