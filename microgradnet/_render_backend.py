@@ -165,7 +165,9 @@ def _run_dot(source: str) -> str:
     """
     command = [shutil.which("dot") or "dot", "-Tsvg"]
     try:
-        result = subprocess.run(command, input=source.encode("utf-8"), capture_output=True)
+        result = subprocess.run(
+            command, input=source.encode("utf-8"), capture_output=True, check=False
+        )
     except OSError:
         raise RenderError("the Graphviz `dot` program could not be started") from None
     if result.returncode != 0:

@@ -50,7 +50,9 @@ def _update(example: Example, names: dict[str, str], layout: dict[str, Any]) -> 
     biases = [
         None
         if layer.neurons[0].bias is None
-        else [unit.bias.data - lr * unit.bias.grad for unit in layer.neurons if unit.bias is not None]
+        else [
+            unit.bias.data - lr * unit.bias.grad for unit in layer.neurons if unit.bias is not None
+        ]
         for layer in mlp.layers
     ]
     updated = MLP.from_weights(weights, biases, mlp.activations)

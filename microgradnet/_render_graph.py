@@ -20,7 +20,6 @@ from microgradnet._render_names import ROLES, Namer, namer
 from microgradnet._render_style import (
     BORDER,
     FILL,
-    GRAD_FILL,
     GRAD_INK,
     MUTED_INK,
     grad_classes,
@@ -42,6 +41,7 @@ __all__ = [
     "build_computation_graph",
     "neuron_groups",
     "new_picture",
+    "op_text",
 ]
 
 #: Above this many drawn nodes the build stops with advice (see max_depth).
@@ -65,7 +65,7 @@ _OP_TEXT = {
 #: Operand marks on the edges of non-commutative two-operand ops.
 _ROLES = {"-": ("a", "b"), "/": ("a", "b"), "**": ("base", "exponent")}
 
-_LEGEND = "each box: name  operation / value / gradient ∂L/∂value (italic)"
+_LEGEND = ("each box:", "name  operation", "value", "gradient ∂L/∂value (italic)")
 
 Direction = Literal["LR", "TB", "RL", "BT"]
 
@@ -108,7 +108,7 @@ def new_picture(name: str, layout: Layout, **graph: str) -> Picture:
             "fontsize": _pt(layout.font_size),
             "shape": "box",
             "style": "filled",
-            "margin": "0.08,0.03",
+            "margin": "0.06,0.02",
         },
         edge_attr={"fontname": FONT, "fontsize": _pt(layout.font_size), "arrowsize": "0.7"},
     )
@@ -118,9 +118,7 @@ def _pt(size: float) -> str:
     return f"{size:g}"
 
 
-def build_computation_graph(
-    root: Value, options: GraphOptions, mlp: MLP | None = None
-) -> Picture:
+def build_computation_graph(root: Value, options: GraphOptions, mlp: MLP | None = None) -> Picture:
     """The Digraph of everything ``root`` depends on (or the part within ``options.max_depth``).
 
     Raises:
@@ -129,7 +127,7 @@ def build_computation_graph(
     order = topological_order(root)
     kept = _kept_indices(order, _depths(order), options)
     drawing = _Drawing(order, kept, options, mlp)
-    dot = new_picture("computation_graph", options.layout, nodesep="0.1", ranksep="0.25")
+    dot = new_picture("computation_graph", options.layout, nodesep="0.08", ranksep="0.25")
     drawing.emit(dot)
     return dot
 
@@ -159,7 +157,13 @@ class _Drawing:
         if self.scale is not None:
             self._emit_key(dot)
         if self.options.show_grad:
-            dot.attr(label=label(_LEGEND), labelloc="b", fontcolor=MUTED_INK)
+            self._emit_legend(dot)
+
+    def _emit_legend(self, dot: Picture) -> None:
+        """How to read a box, beside the loss (where a layout has room)."""
+        legend = label(*_LEGEND)
+        dot.node("legend", legend, shape="plaintext", style="", fontcolor=MUTED_INK)
+        dot.edge(f"n{len(self.order) - 1}", "legend", style="invis", minlen="0")
 
     def _emit_key(self, dot: Picture) -> None:
         """The colour key: one box per step of the scale, in a row, each labelled with its |grad|."""
@@ -203,7 +207,7 @@ class _Drawing:
     def _header(self, i: int, fill: str) -> str:
         node = self.order[i]
         name = styled(marked(self.name(node.label)), bold=True) if node.label else ""
-        op = _op_text(node.op) if node.parents else ""
+        op = op_text(node.op) if node.parents else ""
         op = styled(op, ink=text_on(fill, MUTED_INK)) if op else ""
         if not name and not op:
             return styled("constant", ink=text_on(fill, MUTED_INK))
@@ -235,8 +239,10 @@ class _Drawing:
         style: dict[str, str] = {}
         node = self.order[child]
         roles = _ROLES.get(node.op) if len(node.parents) == 2 else None
-        if self.kinds.get(parent) == "parameter" and self.groups.get(parent, (1, 0))[0] > 1:
-            style["minlen"] = "0"  # beside its product, so this layer shares no rank with the last
+        if self.kinds.get(parent) == "parameter" and self.groups:
+            style.update(
+                minlen="0", arrowsize="0.5"
+            )  # beside its product: no rank shared by layers
         if roles is not None:
             style.update(headlabel=label(roles[position]), labeldistance="1.8", labelangle="-30")
             style.update(labelfontcolor=MUTED_INK)
@@ -257,8 +263,7 @@ class _Drawing:
                         self._emit_value(layer_graph, i)
             for j in reversed(neurons):  # dot stacks later clusters on top
                 with layer_graph.subgraph(name=f"cluster_layer{layer}_neuron{j}") as cluster:
-                    title = f"neuron {marked(self.name(f'a{layer}[{j}]'))}"
-                    cluster.attr(label=text(title)["label"], style="rounded,dashed", color="#bdbdbd")
+                    cluster.attr(label=f"neuron {j + 1}", style="rounded,dashed", color="#bdbdbd")
                     for i in self.kept:
                         if self.groups.get(i) == (layer, j):
                             self._emit_value(cluster, i)
@@ -280,7 +285,8 @@ def _backward_edge(child: Value, position: int, precision: int) -> dict[str, str
     }
 
 
-def _op_text(op: str) -> str:
+def op_text(op: str) -> str:
+    """How an op is written in its box (with markers): "×", "a − b", "σ", "( )²"."""
     if op in _OP_TEXT:
         return marked(_OP_TEXT[op])
     if op.startswith("**"):

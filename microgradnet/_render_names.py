@@ -67,4 +67,3 @@ def _is_key(text: str) -> bool:
     except ValueError:
         return False
     return True
-

@@ -9,6 +9,7 @@ never drift from its edge; neurons of a layer stand in index order, top to botto
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from numbers import Real
@@ -18,7 +19,7 @@ from microgradnet._render_backend import Picture, TooLargeError
 from microgradnet._render_graph import Layout, new_picture
 from microgradnet._render_names import Namer, namer
 from microgradnet._render_style import BORDER, FILL, GRAD_INK, MUTED_INK, text_on
-from microgradnet._render_text import format_number, marked, styled, text
+from microgradnet._render_text import format_number, label, marked, styled, text
 
 if TYPE_CHECKING:
     from microgradnet.nn import MLP, Neuron, Trace
@@ -155,30 +156,30 @@ def _emit_column(
     diagram: Diagram,
     name: Namer,
 ) -> None:
-    """One layer as a column, its neurons chained by invisible edges so they stay in order."""
+    """One layer as a column under its title, chained by invisible edges so that the neurons
+    stand in index order, top to bottom. (No cluster box: Graphviz does not keep that order
+    inside a cluster.)"""
     last = layer == len(mlp.layers)
     title = "inputs" if layer == 0 else ("output layer" if last else f"hidden layer {layer}")
+    title += "" if layer == 0 else f"\n({mlp.layers[layer - 1].activation})"
     kind = "input" if layer == 0 else ("output" if last else "hidden")
-    with dot.subgraph(name=f"cluster_layer{layer}") as column:
-        activation = "" if layer == 0 else f" ({mlp.layers[layer - 1].activation})"
-        column.attr(label=f"{title}{activation}", style="rounded", color="#bdbdbd")
-        column.attr(fontcolor=MUTED_INK, fontsize=f"{diagram.layout.font_size:g}")
-        with column.subgraph(name=f"layer{layer}_rank") as same:
-            same.attr(rank="same")
-            for j in indices:
-                fill = FILL[kind]
-                rows = _neuron_rows(mlp, layer, j, diagram, name, fill)
-                same.node(
-                    node_id(layer, j),
-                    **text(*rows),
-                    fillcolor=fill,
-                    fontcolor=text_on(fill),
-                    color=BORDER[kind],
-                    style="filled,rounded",
-                )
-            ids = [node_id(layer, j) for j in indices]
-            for upper, lower in zip(ids, ids[1:]):
-                same.edge(lower, upper, style="invis", weight="100")  # in LR: head above
+    with dot.subgraph(name=f"layer{layer}") as same:
+        same.attr(rank="same")
+        same.node(f"title{layer}", label(title), shape="plaintext", fontcolor=MUTED_INK, style="")
+        for j in indices:
+            fill = FILL[kind]
+            rows = _neuron_rows(mlp, layer, j, diagram, name, fill)
+            same.node(
+                node_id(layer, j),
+                **text(*rows),
+                fillcolor=fill,
+                fontcolor=text_on(fill),
+                color=BORDER[kind],
+                style="filled,rounded",
+            )
+        ids = [f"title{layer}"] + [node_id(layer, j) for j in indices]
+        for upper, lower in itertools.pairwise(ids):
+            same.edge(upper, lower, style="invis")  # in LR a flat edge's tail stands above
 
 
 def _neuron_rows(
@@ -250,9 +251,7 @@ _WEIGHT_BOX = {
 }
 
 
-def _weight_label(
-    name: Namer, canonical: str, weight: float, diagram: Diagram
-) -> dict[str, str]:
+def _weight_label(name: Namer, canonical: str, weight: float, diagram: Diagram) -> dict[str, str]:
     """The weight (or old → new), then Δ after an update and ∂L/∂w when known, on white."""
     rows = [_parameter(name(canonical), canonical, weight, diagram)]
     if canonical in diagram.after:

@@ -9,12 +9,13 @@ layer l, neuron j), ``s<k>_x_<i>`` for inputs, and ``n<i>`` (topological index) 
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import deque
 from typing import TYPE_CHECKING
 
 from microgradnet._render_backend import Picture
-from microgradnet._render_graph import GraphOptions, neuron_groups, new_picture
+from microgradnet._render_graph import GraphOptions, neuron_groups, new_picture, op_text
 from microgradnet._render_names import Namer, namer
 from microgradnet._render_style import BORDER, FILL, GRAD_INK, MUTED_INK, text_on
 from microgradnet._render_text import format_number, marked, styled, text
@@ -56,10 +57,26 @@ def build_neuron_graph(
                 graph.attr(label=f"sample {k + 1}", style="rounded", color="#bdbdbd")
             for i in members:
                 graph.node(keys[i], **_box(order, i, keys[i], name, options))
+    if not by_sample:
+        _order_columns(dot, sorted({k for k in keys.values() if "_a" in k or "_x_" in k}))
     for parent, child in sorted({(keys[p], keys[c]) for p, c, _ in edges(order) if p in keys}):
         if parent != child:
             dot.edge(parent, child, color="#9e9e9e", penwidth="0.6", arrowsize="0.4")
     return dot
+
+
+def _order_columns(dot: Picture, boxes: list[str]) -> None:
+    """Keep each layer's neurons (and the inputs) in index order, top to bottom."""
+    columns: dict[str, list[tuple[int, str]]] = {}
+    for box in boxes:
+        column, _, j = box.rpartition("_")
+        columns.setdefault(column, []).append((int(j), box))
+    for column, members in sorted(columns.items()):
+        with dot.subgraph(name=f"order_{column}") as same:
+            same.attr(rank="same")
+            ids = [box for _, box in sorted(members)]
+            for upper, lower in itertools.pairwise(ids):
+                same.edge(upper, lower, style="invis")  # in LR a flat edge's tail stands above
 
 
 class _Same:
@@ -96,7 +113,8 @@ def _box(
     kind = "input" if "_x_" in key else ("value" if key.startswith("n") else "hidden")
     kind = "loss" if i == len(order) - 1 else kind
     fill = FILL[kind]
-    title = marked(name(node.label)) if node.label else styled(node.op, ink=MUTED_INK)
+    title = marked(name(node.label)) if node.label else styled(op_text(node.op), ink=MUTED_INK)
+    title = title or styled("constant", ink=MUTED_INK)
     lines = [f"{styled(title, bold=True)} = {format_number(node.data, digits)}"]
     if options.show_grad:
         grad = f"{styled('grad', italic=True)} {format_number(node.grad, digits)}"

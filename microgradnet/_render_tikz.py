@@ -54,9 +54,7 @@ def _number(x: float, diagram: Diagram) -> str:
     return format_number(x, diagram.precision).replace("−", "-")
 
 
-def _column(
-    layer: int, indices: list[int], name: Namer, mlp: MLP, diagram: Diagram
-) -> list[str]:
+def _column(layer: int, indices: list[int], name: Namer, mlp: MLP, diagram: Diagram) -> list[str]:
     lines = []
     for row, j in enumerate(indices):
         y = -_ROW_CM * (row - (len(indices) - 1) / 2)
@@ -76,9 +74,7 @@ def _column(
     return lines
 
 
-def _weights(
-    layer: int, indices: list[int], name: Namer, mlp: MLP, diagram: Diagram
-) -> list[str]:
+def _weights(layer: int, indices: list[int], name: Namer, mlp: MLP, diagram: Diagram) -> list[str]:
     lines = []
     for j in indices:
         unit = mlp.layers[layer - 1].neurons[j]

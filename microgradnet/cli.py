@@ -111,7 +111,9 @@ def _picture_options(graph: argparse.ArgumentParser) -> None:
     graph.add_argument("--font-size", type=_real(4, 72), default=14.0, help="points")
     graph.add_argument("--direction", choices=("LR", "TB"), default="LR")
     graph.add_argument("--precision", type=lambda t: _count(t, 1, 17), default=4)
-    graph.add_argument("--neuron", type=_neuron, metavar="L,J", help="network: one neuron (1-based)")
+    graph.add_argument(
+        "--neuron", type=_neuron, metavar="L,J", help="network: one neuron (1-based)"
+    )
     graph.add_argument("--view", choices=("value", "neuron"), default="value")
     graph.add_argument("--max-depth", type=lambda t: _count(t, 0, 10**6))
     graph.add_argument("--max-nodes", type=lambda t: _count(t, 1, 10**6))
@@ -201,8 +203,14 @@ def _write_graph(
         return render.write(picture, path, overwrite=True, dpi=dpi)
     except render.TooLargeError as error:
         raise render.RenderError(error.cli_message) from None
-    except ValueError as error:  # e.g. --neuron outside the network
-        raise _UsageError(f"microgradnet graph: {error}") from None
+    except ValueError as error:  # --neuron outside the network
+        if neuron is None:
+            raise
+        layers = [len(layer.weights) for layer in example.layers]
+        raise _UsageError(
+            f"microgradnet graph: --neuron {neuron[0]},{neuron[1] + 1} is not in this network: "
+            f"layers 1 to {len(layers)} with {', '.join(map(str, layers))} neurons, counted from 1"
+        ) from error
 
 
 def _layout(

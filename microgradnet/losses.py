@@ -71,7 +71,7 @@ def mean(values: Sequence[Value]) -> Value:
     """(1/N) Σₙ vₙ: the batch average, so gradients are averaged over N (as in §13 of example 004)."""
     if not values:
         raise ValueError("mean of an empty batch")
-    return vsum(values) * (1.0 / len(values))
+    return vsum(values) * Value(1.0 / len(values), "1/N")
 
 
 def mse(ys: Sequence[Outputs], ts: Sequence[Targets]) -> Value:

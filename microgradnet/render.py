@@ -412,7 +412,7 @@ def _size(size: object) -> tuple[float, float] | None:
 def _route(route: object) -> Route:
     if route not in ("auto", "dot", "embedded"):
         raise ValueError(f"route must be 'auto', 'dot' or 'embedded', got {route!r}")
-    return route  # type: ignore[return-value]  # checked just above
+    return route
 
 
 def _dpi(dpi: object) -> float:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import html
+import itertools
+import math
 import os
 import random
 import re
@@ -123,7 +125,9 @@ def test_snapshot_per_shipped_example_and_kind(name: str, kind: str) -> None:
 
 def test_snapshot_of_the_neuron_view_and_one_neuron() -> None:
     example = load("glickert")
-    check_snapshot("glickert_network_neuron2_1.dot", example_figure(example, "network", neuron=(2, 0)).source)
+    check_snapshot(
+        "glickert_network_neuron2_1.dot", example_figure(example, "network", neuron=(2, 0)).source
+    )
     mlp, loss, _ = seed_network(SEED_004)
     check_snapshot("seed004_neurons.dot", computation_graph(loss, mlp=mlp, view="neuron").source)
 
@@ -158,10 +162,10 @@ def test_operand_roles_of_non_commutative_ops_are_marked() -> None:
     a, b = Value(3.0, "a"), Value(2.0, "b")
     source = computation_graph((a - b) / a).source
     # a - b: a is n0, b is n1, a - b is n2; then (a - b) / a is n3.
-    assert re.search(r'n0 -> n2 \[[^\]]*headlabel=a', source)
-    assert re.search(r'n1 -> n2 \[[^\]]*headlabel=b', source)
-    assert re.search(r'n2 -> n3 \[[^\]]*headlabel=a', source)
-    assert re.search(r'n0 -> n3 \[[^\]]*headlabel=b', source)
+    assert re.search(r"n0 -> n2 \[[^\]]*headlabel=a", source)
+    assert re.search(r"n1 -> n2 \[[^\]]*headlabel=b", source)
+    assert re.search(r"n2 -> n3 \[[^\]]*headlabel=a", source)
+    assert re.search(r"n0 -> n3 \[[^\]]*headlabel=b", source)
     power = computation_graph(a**b).source
     assert "headlabel=base" in power and "headlabel=exponent" in power
 
@@ -214,7 +218,7 @@ def test_mlp_clusters_group_each_neuron_and_put_the_inputs_in_layer_1() -> None:
     start = source.index("subgraph cluster_layer1_neuron1 {")
     body = source[start : source.index("\t\t}", start)]
     for label in ("W(1)21", "W(1)22", "b(1)2", "z(1)2", "a(1)2"):  # the 1-based symbols
-        assert f"label=\"{label}" in body
+        assert f'label="{label}' in body
     assert body.count('label="×') == 2  # the products w·x joined the neuron
     layer1 = source[source.index("subgraph cluster_layer1 {") :]
     assert 'label="x1' in layer1.split("subgraph cluster_layer2")[0]
@@ -231,7 +235,7 @@ def test_too_many_nodes_names_a_max_depth_that_fits() -> None:
     assert depth == 2498
     assert f"--max-depth {depth}" in caught.value.cli_message
     source = computation_graph(node, max_depth=depth).source
-    assert source.count("label=\"tanh") == depth + 1
+    assert source.count('label="tanh') == depth + 1
     assert 'collapsed [label="… 502 more values' in source  # 3001 values, 2499 drawn
 
 
@@ -266,8 +270,11 @@ def test_neuron_view_makes_a_big_mlp_viewable() -> None:
     source = computation_graph(loss, mlp=mlp, view="neuron").source
     boxes = re.findall(r"\n\t+(\w+) \[label=", source)
     assert len([b for b in boxes if "_a" in b]) == 33  # 16 + 16 + 1 neurons
-    assert source.count(" -> ") == 2 * 16 + 16 * 16 + 16 + 5  # + the 5 edges of ½(y − t)²
-    width, height = svg_size(to_svg(computation_graph(loss, mlp=mlp, view="neuron"), route="embedded"))
+    drawn = [line for line in source.splitlines() if " -> " in line and "invis" not in line]
+    assert len(drawn) == 2 * 16 + 16 * 16 + 16 + 5  # + the 5 edges of ½(y − t)²
+    width, height = svg_size(
+        to_svg(computation_graph(loss, mlp=mlp, view="neuron"), route="embedded")
+    )
     assert width < 2000 and height < 2000  # points: a page, not a strip
 
 
@@ -289,14 +296,16 @@ def test_no_literal_tex_in_any_text(name: str, kind: str) -> None:
     svg = to_svg(example_figure(load(name), kind), route="embedded")
     words = svg_words(svg)
     assert words and not [w for w in words if "_{" in w or "^{" in w or "\\" in w]
-    assert "<tspan baseline-shift=\"sub\"" in svg  # real subscripts
+    assert '<tspan baseline-shift="sub"' in svg  # real subscripts
 
 
 def test_symbols_become_real_subscripts_and_superscripts() -> None:
     assert marked("w_{x1→h1}") == "w\ue000x1→h1\ue002"
     assert marked("h₁") == "h\ue0001\ue002"
     assert marked("W⁽¹⁾₁₂") == "W\ue001(1)\ue002\ue00012\ue002"
-    svg = to_svg(network_diagram(seed_network(SEED_000)[0], notation=NOTATION_000), route="embedded")
+    svg = to_svg(
+        network_diagram(seed_network(SEED_000)[0], notation=NOTATION_000), route="embedded"
+    )
     assert '<tspan baseline-shift="sub" font-size="72%">x1→h1</tspan>' in svg
 
 
@@ -354,7 +363,7 @@ def pdf_fonts(data: bytes) -> set[str]:
     "route", ["embedded", pytest.param("dot", marks=[pytest.mark.dot, needs_dot])]
 )
 def test_every_route_draws_in_one_font_family(route: Route, tmp_path: Path) -> None:
-    mlp, loss, _ = seed_network(SEED_004)
+    mlp, _, _ = seed_network(SEED_004)
     example = load("glickert")
     for k, picture in enumerate([example_figure(example, "computation"), network_diagram(mlp)]):
         write(picture, tmp_path / f"{k}.pdf", route=route)
@@ -386,15 +395,35 @@ def test_network_diagram_rejects_bad_input() -> None:
 @pytest.mark.parametrize(
     ("call", "error", "message"),
     [
-        (lambda m, l: network_diagram(m, values=[1.0]), TypeError, r"values must be a mapping.*got list"),
-        (lambda m, l: network_diagram(m, precision=-1), ValueError, r"precision must be 1 to 17.*got -1"),
-        (lambda m, l: computation_graph(l, precision=2.5), TypeError, r"precision must be an int.*float"),
+        (
+            lambda m, l: network_diagram(m, values=[1.0]),
+            TypeError,
+            r"values must be a mapping.*got list",
+        ),
+        (
+            lambda m, l: network_diagram(m, precision=-1),
+            ValueError,
+            r"precision must be 1 to 17.*got -1",
+        ),
+        (
+            lambda m, l: computation_graph(l, precision=2.5),
+            TypeError,
+            r"precision must be an int.*float",
+        ),
         (lambda m, l: network_diagram(m, neuron=(1,)), TypeError, r"neuron must be a pair.*\(1,\)"),
         (lambda m, l: computation_graph(3.0), TypeError, r"root must be a Value.*got float"),
         (lambda m, l: network_diagram("mlp"), TypeError, r"mlp must be an MLP.*got str"),
         (lambda m, l: write("g", "g.svg"), TypeError, r"graph must be a picture.*got str"),
-        (lambda m, l: to_svg(network_diagram(m), route="bogus"), ValueError, r"route must be 'auto'.*got 'bogus'"),
-        (lambda m, l: computation_graph(l, direction="up"), ValueError, r"direction must be.*got 'up'"),
+        (
+            lambda m, l: to_svg(network_diagram(m), route="bogus"),
+            ValueError,
+            r"route must be 'auto'.*got 'bogus'",
+        ),
+        (
+            lambda m, l: computation_graph(l, direction="up"),
+            ValueError,
+            r"direction must be.*got 'up'",
+        ),
         (lambda m, l: computation_graph(l, size=(0, 1)), ValueError, r"size must be.*got \(0, 1\)"),
         (lambda m, l: computation_graph(l, view="neuron"), ValueError, r"view='neuron' needs mlp="),
     ],
@@ -440,6 +469,7 @@ def test_tikz_network_compiles_in_a_beamer_slide(tmp_path: Path) -> None:
         capture_output=True,
         text=True,
         timeout=120,
+        check=False,
     )
     assert done.returncode == 0, done.stdout[-2000:]
     assert (tmp_path / "slide.pdf").read_bytes()[:5] == b"%PDF-"
@@ -593,6 +623,94 @@ def test_computation_graph_shows_labels_in_a_given_notation() -> None:
     a = Value(2.0, "W1[0,0]")
     b = Value(3.0, "x[0]")
     source = computation_graph(a * b, notation={"W1[0,0]": "w_{x1→h1}"}).source
-    assert 'label="wx1→h1' in source and "comment=\"\ue003w\ue000x1→h1" in source
+    assert 'label="wx1→h1' in source and 'comment="\ue003w\ue000x1→h1' in source
     assert "x[0]" in source  # a label the notation does not name is shown as it is (no mlp)
     assert "W1[0,0]" not in source
+
+
+@pytest.mark.parametrize(
+    "route", ["embedded", pytest.param("dot", marks=[pytest.mark.dot, needs_dot])]
+)
+def test_network_neurons_stand_in_index_order(route: Route) -> None:
+    for seed in range(3):
+        mlp = MLP(3, [4, 4, 1], "sigmoid", rng=random.Random(seed))
+        svg = to_svg(network_diagram(mlp), route=route)
+        for layer, width in ((0, 3), (1, 4), (2, 4)):
+            ids = [f"x_{j}" if layer == 0 else f"a{layer}_{j}" for j in range(width)]
+            ys = [node_y(svg, node) for node in ids]
+            assert ys == sorted(ys), (seed, layer, ys)  # top to bottom: 1, 2, 3, 4
+
+
+def node_y(svg: str, node: str) -> float:
+    """The y of a node's first text line in the SVG (larger is lower)."""
+    group = re.search(rf"<title>{node}</title>.*?<text[^>]*y=\"([-\d.]+)\"", svg, re.DOTALL)
+    assert group is not None, node
+    return float(group.group(1))
+
+
+# ---- no edge crosses another at its arrowhead -------------------------------------------------
+Point = tuple[float, float]
+
+
+def edge_geometry(svg: str) -> list[tuple[str, list[Point], list[Point]]]:
+    """(head node, path as a polyline, arrowhead polygon) for every edge with an arrowhead."""
+    found = []
+    pattern = r'<g id="edge\d+" class="edge">\s*<title>(.*?)</title>(.*?)</g>'
+    for title, body in re.findall(pattern, svg, re.DOTALL):
+        path = re.search(r'<path[^>]* d="M([^"]+)"', body)
+        arrow = re.search(r'<polygon[^>]* points="([^"]+)"', body)
+        if path is None or arrow is None or 'stroke="transparent"' in body:
+            continue
+        numbers = [float(v) for v in re.findall(r"-?[\d.]+", path.group(1))]
+        controls = list(zip(numbers[::2], numbers[1::2]))
+        polyline = [controls[0]]
+        for k in range(1, len(controls) - 2, 3):
+            p0, p1, p2, p3 = controls[k - 1 : k + 3]
+            for step in range(1, 17):
+                t = step / 16
+                polyline.append(
+                    tuple(  # type: ignore[arg-type]
+                        (1 - t) ** 3 * a
+                        + 3 * (1 - t) ** 2 * t * b
+                        + 3 * (1 - t) * t**2 * c
+                        + t**3 * d
+                        for a, b, c, d in zip(p0, p1, p2, p3)
+                    )
+                )
+        polygon = [tuple(float(v) for v in pair.split(",")) for pair in arrow.group(1).split()]
+        head = html.unescape(title).split("->")[-1].split(":")[0]
+        found.append((head, polyline, polygon))  # type: ignore[arg-type]
+    return found
+
+
+def crosses(a: Point, b: Point, c: Point, d: Point) -> bool:
+    """Whether segments ab and cd properly intersect."""
+
+    def side(p: Point, q: Point, r: Point) -> float:
+        return (q[0] - p[0]) * (r[1] - p[1]) - (q[1] - p[1]) * (r[0] - p[0])
+
+    return side(a, b, c) * side(a, b, d) < 0 and side(c, d, a) * side(c, d, b) < 0
+
+
+def arrowhead_crossings(svg: str) -> list[tuple[str, str]]:
+    """(head, other edge's head) where another edge crosses an arrowhead or the 10 pt before it."""
+    edges_ = edge_geometry(svg)
+    hits = []
+    for head, polyline, polygon in edges_:
+        end = polyline[-1]
+        near = [p for p in polyline if math.dist(p, end) <= 10.0]
+        zone = [*itertools.pairwise(near), *itertools.pairwise([*polygon, polygon[0]])]
+        for other_head, other, _ in edges_:
+            if other_head == head or other is polyline:
+                continue
+            if any(crosses(a, b, c, d) for a, b in zone for c, d in itertools.pairwise(other)):
+                hits.append((head, other_head))
+    return hits
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("name", ["glickert", "manual-221"])
+def test_no_edge_crosses_another_at_an_arrowhead(name: str, kind: str) -> None:
+    svg = to_svg(example_figure(load(name), kind), route="embedded")
+    assert edge_geometry(svg), "no edges found: the test would pass vacuously"
+    assert arrowhead_crossings(svg) == []
