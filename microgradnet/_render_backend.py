@@ -30,7 +30,7 @@ from typing import Any, Literal
 
 import graphviz  # type: ignore[import-untyped]  # the package ships no type information
 
-from microgradnet._render_text import svg_markup
+from microgradnet._render_text import FONT, svg_markup
 from microgradnet.errors import FileError, RenderError
 from microgradnet.files import write_atomic
 
@@ -133,10 +133,14 @@ def render_bytes(
     if fmt not in ("svg", "png", "pdf"):
         raise RenderError(f"unknown format {fmt!r}; use svg, png, pdf or dot")
     svg, layout = _layout_svg(source, route)
-    svg = svg_markup(svg)
+    svg = svg_markup(svg).replace(_FAMILY, _FAMILIES)  # browsers without Liberation Sans
     if fmt == "svg":
         return svg.encode("utf-8"), layout
     return _convert(svg, fmt, dpi), f"{layout}+vl-convert"
+
+
+_FAMILY = f'font-family="{FONT}"'
+_FAMILIES = f'font-family="{FONT},Arimo,Arial,Helvetica,sans-serif"'  # the same metrics
 
 
 def _layout_svg(source: str, route: Route) -> tuple[str, str]:

@@ -127,7 +127,9 @@ def build_computation_graph(root: Value, options: GraphOptions, mlp: MLP | None 
     order = topological_order(root)
     kept = _kept_indices(order, _depths(order), options)
     drawing = _Drawing(order, kept, options, mlp)
-    dot = new_picture("computation_graph", options.layout, nodesep="0.08", ranksep="0.25")
+    spacing = {"nodesep": "0.25", "ranksep": "0.35"} if options.backward else {}
+    spacing = spacing or {"nodesep": "0.08", "ranksep": "0.25"}
+    dot = new_picture("computation_graph", options.layout, **spacing)
     drawing.emit(dot)
     return dot
 
@@ -141,7 +143,8 @@ class _Drawing:
         self.order, self.kept, self.options = order, kept, options
         self.name: Namer = namer(options.notation, mlp)
         self.kinds = _kinds(order, kept, mlp)
-        self.groups = neuron_groups(order, kept) if mlp is not None else {}
+        clustered = mlp is not None and not options.backward  # edge labels need the room
+        self.groups = neuron_groups(order, kept) if clustered else {}
         self.edges = [e for e in edges(order) if e[1] in set(kept)]
         self.uses = _use_counts(self.edges)
         self.scale = grad_classes(order[i].grad for i in kept) if options.color_by_grad else None
@@ -275,7 +278,7 @@ def _backward_edge(child: Value, position: int, precision: int) -> dict[str, str
     upstream = child.grad
     parts = (format_number(local, precision), format_number(upstream, precision))
     contribution = format_number(local * upstream, precision)
-    text = f"{parts[0]} × {parts[1]} = {contribution}"
+    text = f"{parts[0]} × {parts[1]}\n= {contribution}"
     return {
         "label": label(text),
         "fontcolor": GRAD_INK,

@@ -109,7 +109,7 @@ def _picture_options(graph: argparse.ArgumentParser) -> None:
     graph.add_argument("--size", type=_size, help="slide (10x5.625 in), paper (6.5x9 in) or WxH")
     graph.add_argument("--dpi", type=_real(18, 1200), default=render.DEFAULT_DPI, help="PNG dpi")
     graph.add_argument("--font-size", type=_real(4, 72), default=14.0, help="points")
-    graph.add_argument("--direction", choices=("LR", "TB"), default="LR")
+    graph.add_argument("--direction", choices=("LR", "TB"), help="default: LR (backward: TB)")
     graph.add_argument("--precision", type=lambda t: _count(t, 1, 17), default=4)
     graph.add_argument(
         "--neuron", type=_neuron, metavar="L,J", help="network: one neuron (1-based)"
@@ -221,10 +221,10 @@ def _layout(
         return {}, render.DEFAULT_DPI, None
     layout: dict[str, object] = {
         "font_size": args.font_size,
-        "direction": args.direction,
         "size": args.size,
         "precision": args.precision,
     }
+    layout.update({} if args.direction is None else {"direction": args.direction})
     if kind == "computation":
         layout.update(view=args.view, max_depth=args.max_depth, color_by_grad=args.color_by_grad)
         layout.update({} if args.max_nodes is None else {"max_nodes": args.max_nodes})

@@ -157,14 +157,15 @@ def backward_graph(
     max_depth: int | None = None,
     notation: Mapping[str, str] | None = None,
     font_size: float = 14.0,
-    direction: Direction = "LR",
+    direction: Direction = "TB",
     size: Size = None,
 ) -> Picture:
     """The backward pass of ``root`` (after ``root.backward()``): the chain rule on every edge.
 
     Each edge, drawn dashed in the gradient colour and pointing back from result to operand,
     reads ``local derivative × upstream gradient = contribution``; a value used more than once
-    shows ``grad Σ = …``, the sum of the contributions on its edges. Other arguments as in
+    shows ``Σ = …``, the sum of the contributions on its edges. Drawn top to bottom (inputs at the
+    top, the loss at the bottom), which suits the long edge labels; other arguments as in
     :func:`computation_graph`.
     """
     _check_root(root)
