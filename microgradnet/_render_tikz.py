@@ -2,7 +2,7 @@
 
 The output is one ``tikzpicture`` environment needing only ``\\usepackage{tikz}``: a column of
 circles per layer in index order, symbols in math mode (the document's, else the 1-based
-defaults), each weight written along its own edge near its source, biases under their neuron.
+defaults), each weight written on its own edge near its source (white behind it), biases under their neuron.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ if TYPE_CHECKING:
 
 __all__ = ["network_tikz"]
 
-_COLUMN_CM = 3.6
-_ROW_CM = 1.5
+_COLUMN_CM = 4.2
+_ROW_CM = 2.1
 
 
 def network_tikz(mlp: MLP, diagram: Diagram, neuron: tuple[int, int] | None = None) -> str:
@@ -81,7 +81,7 @@ def _weights(layer: int, indices: list[int], name: Namer, mlp: MLP, diagram: Dia
         for i, weight in enumerate(unit.weights):
             symbol = _math(name(f"W{layer}[{j},{i}]"))
             lines.append(
-                f"\\draw[->] (L{layer - 1}N{i}) -- node[weight, pos=0.3, sloped] "
+                f"\\draw[->] (L{layer - 1}N{i}) -- node[weight, pos=0.22] "
                 f"{{{symbol} $= {_number(weight.data, diagram)}$}} (L{layer}N{j});"
             )
     return lines

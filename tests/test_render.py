@@ -718,3 +718,18 @@ def test_no_edge_crosses_another_at_an_arrowhead(name: str, kind: str) -> None:
     svg = to_svg(example_figure(load(name), kind), route="embedded")
     assert edge_geometry(svg), "no edges found: the test would pass vacuously"
     assert arrowhead_crossings(svg) == []
+
+
+@pytest.mark.parametrize(
+    ("picture", "name", "kind"),
+    [
+        ("glickert-graph.svg", "glickert", "computation"),
+        ("glickert-backward.svg", "glickert", "backward"),
+        ("manual-221-update.svg", "manual-221", "update"),
+    ],
+)
+def test_readme_figures_are_current(picture: str, name: str, kind: str) -> None:
+    committed = (Path(__file__).parent.parent / "demos" / "images" / picture).read_text("utf-8")
+    produced = to_svg(example_figure(load(name), kind), route="embedded")
+    hint = f"demos/images/{picture} is stale: run `python demos/make_readme_images.py`"
+    assert sorted(svg_words(committed)) == sorted(svg_words(produced)), hint
