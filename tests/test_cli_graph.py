@@ -124,8 +124,8 @@ def test_walkthrough_draws_the_kind_asked_for(
         code, out, err = run(capsys, *argv)
         assert code == 0 and out and err.startswith(f"microgradnet: wrote {target}")
     update = re.sub(r"<[^>]+>", "", (tmp_path / "update.svg").read_text("utf-8"))
-    # Glickert: w_{h1→o} 0.3 → 0.2797 (η = 1, ∂L/∂w = 0.02031), loss 0.01362 → 0.01292 after it.
-    assert "0.3 → 0.2797" in update and "loss 0.01362 →" in update
+    # Glickert: w_{h1→o} 0.3 → 0.2797 (η = 1, ∂L/∂w = 0.02031); Lⁿᵉʷ = 0.012729 as it computes.
+    assert "0.3 → 0.2797" in update and "loss 0.01362 → 0.01273" in update
 
 
 def test_tex_output_is_a_tikz_picture(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
