@@ -196,7 +196,10 @@ class _Drawing:
         fill = FILL[kind] if options.highlight else "#ffffff"
         if self.scale is not None:
             fill = grad_fill(node.grad, *self.scale)
-        lines = [self._header(i, fill), format_number(node.data, options.precision)]
+        data = format_number(node.data, options.precision)
+        lines = [self._header(i, fill), data]
+        if node.parents and not node.label:  # an unnamed result: "×  0.14" on one line
+            lines = [f"{self._header(i, fill)}  {data}"]
         if options.show_grad:
             lines.append(self._grad_line(i, fill))
         style = {**text(*lines), "fillcolor": fill, "fontcolor": text_on(fill)}
