@@ -18,9 +18,19 @@ import autograd_internals
 import seed_walkthroughs
 import train_classifier
 
+from microgradnet._render_example import example_figure
 from microgradnet.files import write_atomic
+from microgradnet.render import write
+from microgradnet.tutorial.format import load
 
 IMAGES = Path(__file__).resolve().parent / "images"
+
+#: picture in demos/images/ -> (shipped example, kind): drawn here directly, as `graph` does.
+FIGURES = {
+    "glickert-graph.svg": ("glickert", "computation"),
+    "glickert-backward.svg": ("glickert", "backward"),
+    "manual-221-update.svg": ("manual-221", "update"),
+}
 
 #: picture in demos/images/ -> (the demo that makes it, the file it writes)
 PICTURES = {
@@ -42,6 +52,9 @@ def main() -> int:
                 return status
             write_atomic(IMAGES / picture, (folder / produced).read_bytes(), overwrite=True)
             print(f"updated {IMAGES / picture}")
+    for picture, (name, kind) in FIGURES.items():
+        write(example_figure(load(name), kind), IMAGES / picture, overwrite=True, route="embedded")
+        print(f"updated {IMAGES / picture}")
     return 0
 
 

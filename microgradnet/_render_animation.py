@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from microgradnet._render_backend import write_bytes
 from microgradnet._render_html import StepThrough
 from microgradnet._render_steps import Num, Step
+from microgradnet._render_text import FONT
 from microgradnet.errors import FileError, RenderError
 from microgradnet.files import check_target
 
@@ -164,7 +165,7 @@ class _Frames:
             text = ET.SubElement(
                 graph,
                 f"{{{_SVG}}}text",
-                {"x": "6", "y": f"{y:.1f}", "font-family": "Helvetica,sans-serif"},
+                {"x": "6", "y": f"{y:.1f}", "font-family": FONT},
                 **{"font-size": "9.5", "font-weight": "bold" if n == 0 else "normal"},
             )
             text.text = line
@@ -189,29 +190,31 @@ def _highlight(by_id: dict[str | None, ET.Element], step: Step) -> None:
     if step.node < 0:
         return
     n = step.node
-    for name in (f"g-n{n}", f"g-n{n}op"):
-        for shape in _shapes(by_id.get(name)):
-            shape.set("stroke", _HOT)
-            shape.set("stroke-width", "3")
-            if shape.tag.endswith("polygon"):
-                shape.set("fill", _FILL)
+    for shape in _shapes(by_id.get(f"g-n{n}")):
+        shape.set("stroke", _HOT)
+        shape.set("stroke-width", "3")
+        if shape.tag.endswith("polygon"):
+            shape.set("fill", _FILL)
     for r in step.related:
         for shape in _shapes(by_id.get(f"g-n{r}")):
             shape.set("stroke", _HOT)
             shape.set("stroke-dasharray", "5,3")
-    forward = step.phase == "forward"
-    edges = (
-        [f"e-n{r}-n{n}op" for r in step.related] + [f"e-n{n}op-n{n}"]
-        if forward
-        else [e for r in step.related for e in (f"e-n{n}-n{r}op", f"e-n{r}op-n{r}")]
-    )
-    for name in edges:
-        for child in by_id.get(name, ET.Element("none")):
-            if child.tag.endswith(("path", "polygon")):
-                child.set("stroke", _HOT)
-                child.set("stroke-width", "2.5")
-                if child.tag.endswith("polygon"):
-                    child.set("fill", _HOT)
+        tail, head = (r, n) if step.phase == "forward" else (n, r)
+        for child in _edge_parts(by_id, f"e-n{tail}-n{head}"):
+            child.set("stroke", _HOT)
+            child.set("stroke-width", "2.5")
+            if child.tag.endswith("polygon"):
+                child.set("fill", _HOT)
+
+
+def _edge_parts(by_id: dict[str | None, ET.Element], name: str) -> list[ET.Element]:
+    """The lines and arrowheads of every edge ``name`` (``name``, ``name-2``, … as tagged)."""
+    parts: list[ET.Element] = []
+    k = 1
+    while (edge := by_id.get(name if k == 1 else f"{name}-{k}")) is not None:
+        parts += [child for child in edge if child.tag.endswith(("path", "polygon"))]
+        k += 1
+    return parts
 
 
 def _shapes(group: ET.Element | None) -> list[ET.Element]:

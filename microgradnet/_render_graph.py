@@ -1,56 +1,82 @@
-"""Build the computation graph of a ``Value`` as a ``graphviz.Digraph`` (pure: runs no Graphviz).
+"""Build the computation graph of a ``Value`` as a Digraph (pure: runs no Graphviz).
 
-One record node per value (label | data | grad), one ellipse per operation, one edge per operand
-occurrence. Node ids are ``n<i>`` / ``n<i>op`` with ``i`` the value's index in
-``topological_order(root)``, so the same graph always gives the same DOT source.
+One box per value: its name and the operation that made it, its data, and its gradient in a row
+of its own colour. One edge per operand occurrence (``a * a`` has two), marked with the operand's
+role where the operation is not commutative (``a − b``, ``a ÷ b``, base/exponent). Node ids are
+``n<i>`` with ``i`` the value's index in ``topological_order(root)``, so the same graph always
+gives the same DOT source.
 """
 
 from __future__ import annotations
 
-import math
 import re
 from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
-import graphviz  # type: ignore[import-untyped]  # the package ships no type information
-
-from microgradnet._render_backend import RenderError
-from microgradnet._render_text import FONT, format_number, plain_label, record_field
+from microgradnet._render_backend import Picture, TooLargeError
+from microgradnet._render_names import ROLES, Namer, namer
+from microgradnet._render_style import (
+    BORDER,
+    FILL,
+    GRAD_INK,
+    MUTED_INK,
+    grad_classes,
+    grad_fill,
+    text_on,
+)
+from microgradnet._render_text import FONT, format_number, label, marked, styled, text
 from microgradnet.graph import edges, topological_order
 
 if TYPE_CHECKING:
     from microgradnet.engine import Value
     from microgradnet.nn import MLP
 
-__all__ = ["DEFAULT_MAX_NODES", "GraphOptions", "build_computation_graph"]
+__all__ = [
+    "DEFAULT_MAX_NODES",
+    "Direction",
+    "GraphOptions",
+    "Layout",
+    "build_computation_graph",
+    "neuron_groups",
+    "new_picture",
+    "op_text",
+]
 
-#: Above this many drawn nodes (values + operations) the build stops with advice (see max_depth).
-DEFAULT_MAX_NODES = 5000
+#: Above this many drawn nodes the build stops with advice (see max_depth).
+DEFAULT_MAX_NODES = 2500
 
-_FILL = {
-    "loss": "#f8d7d5",
-    "parameter": "#dbe9f6",
-    "input": "#e2f0d9",
-    "constant": "#ffffff",
-    "value": "#ffffff",
-}
-_BORDER = {"loss": "#c0392b", "parameter": "#2b6cb0", "input": "#2f855a"}
-#: |grad| colour scale, pale to dark (ColorBrewer "Oranges", 9 classes).
-_GRAD_SCALE = (
-    "#fff5eb",
-    "#fee6ce",
-    "#fdd0a2",
-    "#fdae6b",
-    "#fd8d3c",
-    "#f16913",
-    "#d94801",
-    "#a63603",
-    "#7f2704",
-)
 _PARAMETER_LABEL = re.compile(r"[Wb]\d+\[\d+(,\d+)?\]")
 _NEURON_LABEL = re.compile(r"([Wbza])(\d+)\[(\d+)(?:,\d+)?\]")
+_INPUT_LABEL = re.compile(r"x\[\d+\]")
+
+#: How each op is written in its box; "a"/"b" name the operands the edges are marked with.
+_OP_TEXT = {
+    "+": "+",
+    "*": "×",
+    "-": "a − b",
+    "/": "a ÷ b",
+    "**": "a^b",
+    "neg": "−a",
+    "sigmoid": "σ",
+    "log": "ln",
+}
+#: Operand marks on the edges of non-commutative two-operand ops.
+_ROLES = {"-": ("a", "b"), "/": ("a", "b"), "**": ("base", "exponent")}
+
+_LEGEND = ("each box:", "name  operation", "value", "gradient ∂L/∂value (italic)")
+
+Direction = Literal["LR", "TB", "RL", "BT"]
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Page and type: ``size`` in inches (Graphviz shrinks to fit), font size in points."""
+
+    font_size: float = 14.0
+    direction: Direction = "LR"
+    size: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -64,44 +90,221 @@ class GraphOptions:
     max_nodes: int = DEFAULT_MAX_NODES
     max_depth: int | None = None
     notation: Mapping[str, str] = field(default_factory=dict)
+    layout: Layout = field(default_factory=Layout)
+    backward: bool = False
 
 
-def build_computation_graph(
-    root: Value, options: GraphOptions, mlp: MLP | None = None
-) -> graphviz.Digraph:
+def new_picture(name: str, layout: Layout, **graph: str) -> Picture:
+    """An empty Picture with the shared font, size and direction."""
+    attrs = {"rankdir": layout.direction, "fontname": FONT, "fontsize": _pt(layout.font_size)}
+    if layout.size is not None:
+        attrs["size"] = f"{layout.size[0]:g},{layout.size[1]:g}"
+    attrs.update(graph)
+    return Picture(
+        name,
+        graph_attr=attrs,
+        node_attr={
+            "fontname": FONT,
+            "fontsize": _pt(layout.font_size),
+            "shape": "box",
+            "style": "filled",
+            "margin": "0.06,0.02",
+        },
+        edge_attr={"fontname": FONT, "fontsize": _pt(layout.font_size), "arrowsize": "0.7"},
+    )
+
+
+def _pt(size: float) -> str:
+    return f"{size:g}"
+
+
+def build_computation_graph(root: Value, options: GraphOptions, mlp: MLP | None = None) -> Picture:
     """The Digraph of everything ``root`` depends on (or the part within ``options.max_depth``).
 
     Raises:
-        RenderError: more than ``options.max_nodes`` nodes would be drawn.
+        TooLargeError: more than ``options.max_nodes`` nodes would be drawn.
     """
     order = topological_order(root)
-    depth = _depths(order)
-    kept = _kept_indices(order, depth, options)
-    kinds = _kinds(order, kept, mlp)
-    groups = _neuron_groups(order, kept) if mlp is not None else {}
-    fills = _grad_fills(order, kept) if options.color_by_grad else {}
-    dot = _new_digraph()
-    for layer in sorted({layer for layer, _ in groups.values()}):
-        members = {
-            g: [i for i in kept if groups.get(i) == g]
-            for g in sorted(set(groups.values()))
-            if g[0] == layer
-        }
-        _emit_layer(dot, layer, members, order, kinds, fills, options)
-    for i in kept:
-        if i not in groups:
-            _emit_value(dot, i, order[i], kinds[i], fills.get(i), options)
-    _emit_edges(dot, order, kept, options)
+    kept = _kept_indices(order, _depths(order), options)
+    drawing = _Drawing(order, kept, options, mlp)
+    spacing = {"nodesep": "0.25", "ranksep": "0.35"} if options.backward else {}
+    spacing = spacing or {"nodesep": "0.08", "ranksep": "0.25"}
+    dot = new_picture("computation_graph", options.layout, **spacing)
+    drawing.emit(dot)
     return dot
 
 
-def _new_digraph() -> graphviz.Digraph:
-    return graphviz.Digraph(
-        "computation_graph",
-        graph_attr={"rankdir": "LR", "fontname": FONT, "nodesep": "0.25", "ranksep": "0.4"},
-        node_attr={"fontname": FONT, "fontsize": "11"},
-        edge_attr={"arrowsize": "0.7"},
-    )
+class _Drawing:
+    """One computation graph being drawn: who is what, and how each box and edge looks."""
+
+    def __init__(
+        self, order: list[Value], kept: list[int], options: GraphOptions, mlp: MLP | None
+    ) -> None:
+        self.order, self.kept, self.options = order, kept, options
+        self.name: Namer = namer(options.notation, mlp)
+        self.kinds = _kinds(order, kept, mlp)
+        clustered = mlp is not None and not options.backward  # edge labels need the room
+        self.groups = neuron_groups(order, kept) if clustered else {}
+        self.edges = [e for e in edges(order) if e[1] in set(kept)]
+        self.uses = _use_counts(self.edges)
+        self.scale = grad_classes(order[i].grad for i in kept) if options.color_by_grad else None
+
+    def emit(self, dot: Picture) -> None:
+        layers = sorted({g[0] for g in self.groups.values()})
+        for layer in layers:
+            self._emit_layer(dot, layer)
+        for i in self.kept:
+            if i not in self.groups and not (layers and self._is_input(i)):
+                self._emit_value(dot, i)
+        self._emit_edges(dot)
+        if self.scale is not None:
+            self._emit_key(dot)
+        if self.options.show_grad:
+            self._emit_legend(dot)
+
+    def _emit_legend(self, dot: Picture) -> None:
+        """How to read a box, beside the loss (where a layout has room)."""
+        legend = label(*_LEGEND)
+        dot.node("legend", legend, shape="plaintext", style="", fontcolor=MUTED_INK)
+        dot.edge(f"n{len(self.order) - 1}", "legend", style="invis", minlen="0")
+
+    def _emit_key(self, dot: Picture) -> None:
+        """The colour key: one box per step of the scale, in a row, each labelled with its |grad|."""
+        from microgradnet._render_style import GRAD_SCALE, grad_steps
+
+        assert self.scale is not None  # only called with color_by_grad
+        steps = grad_steps(*self.scale)
+        values = [-g for g in reversed(steps)] + [0.0] + steps
+        with dot.subgraph(name="cluster_key") as key:
+            key.attr(label="grad (colour key)", style="rounded", color="#bdbdbd")
+            for k, (value, fill) in enumerate(zip(values, GRAD_SCALE)):
+                text = format_number(value, min(self.options.precision, 2))
+                key.node(f"key{k}", text, fillcolor=fill, fontcolor=text_on(fill), color=fill)
+            for k in range(len(values) - 1):
+                key.edge(f"key{k}", f"key{k + 1}", style="invis")
+
+    def _is_input(self, i: int) -> bool:
+        return _INPUT_LABEL.fullmatch(self.order[i].label) is not None
+
+    # ---- boxes --------------------------------------------------------------------------
+    def _emit_value(self, dot: Picture, i: int) -> None:
+        dot.node(f"n{i}", **self.style(i))
+
+    def style(self, i: int) -> dict[str, str]:
+        """The box of value ``i``: its lines (name and op, data, grad) and colours."""
+        node, kind, options = self.order[i], self.kinds[i], self.options
+        fill = FILL[kind] if options.highlight else "#ffffff"
+        if self.scale is not None:
+            fill = grad_fill(node.grad, *self.scale)
+        data = format_number(node.data, options.precision)
+        lines = [self._header(i, fill), data]
+        if node.parents and not node.label:  # an unnamed result: "×  0.14" on one line
+            lines = [f"{self._header(i, fill)}  {data}"]
+        if options.show_grad:
+            lines.append(self._grad_line(i, fill))
+        style = {**text(*lines), "fillcolor": fill, "fontcolor": text_on(fill)}
+        style["color"] = BORDER[kind] if options.highlight else BORDER["value"]
+        if kind == "constant":
+            style["style"] = "filled,dashed"
+        if kind == "loss":
+            style["penwidth"] = "2"
+        return style
+
+    def _header(self, i: int, fill: str) -> str:
+        node = self.order[i]
+        name = styled(marked(self.name(node.label)), bold=True) if node.label else ""
+        op = op_text(node.op) if node.parents else ""
+        op = styled(op, ink=text_on(fill, MUTED_INK)) if op else ""
+        if not name and not op:
+            return styled("constant", ink=text_on(fill, MUTED_INK))
+        return "  ".join(part for part in (name, op) if part)
+
+    def _grad_line(self, i: int, fill: str) -> str:
+        grad = format_number(self.order[i].grad, self.options.precision)
+        total = "Σ = " if self.options.backward and self.uses.get(i, 0) > 1 else ""
+        text = styled(f"{total}{grad}", italic=True)
+        return text if self.scale is not None else styled(text, ink=text_on(fill, GRAD_INK))
+
+    # ---- edges --------------------------------------------------------------------------
+    def _emit_edges(self, dot: Picture) -> None:
+        drawn = set(self.kept)
+        collapsed: list[int] = []
+        for parent, child, position in self.edges:
+            if parent in drawn:
+                dot.edge(f"n{parent}", f"n{child}", **self._edge_style(parent, child, position))
+            elif not collapsed or collapsed[-1] != child:
+                collapsed.append(child)
+        if collapsed:
+            hidden = len(self.order) - len(self.kept)
+            text = label(f"… {hidden} more values", f"(beyond max_depth={self.options.max_depth})")
+            dot.node("collapsed", text, style="dashed", fontcolor=MUTED_INK, color=MUTED_INK)
+            for child in collapsed:
+                dot.edge("collapsed", f"n{child}", style="dashed")
+
+    def _edge_style(self, parent: int, child: int, position: int) -> dict[str, str]:
+        style: dict[str, str] = {}
+        node = self.order[child]
+        roles = _ROLES.get(node.op) if len(node.parents) == 2 else None
+        if self.kinds.get(parent) == "parameter" and self.groups:
+            style.update(
+                minlen="0", arrowsize="0.5"
+            )  # beside its product: no rank shared by layers
+        if roles is not None:
+            style.update(headlabel=label(roles[position]), labeldistance="1.8", labelangle="-30")
+            style.update(labelfontcolor=MUTED_INK)
+        if self.options.backward:
+            style.update(_backward_edge(node, position, self.options.precision))
+        return style
+
+    # ---- MLP clusters -------------------------------------------------------------------
+    def _emit_layer(self, dot: Picture, layer: int) -> None:
+        """One cluster for the layer (with the inputs, for layer 1), one per neuron inside."""
+        neurons = sorted({g[1] for g in self.groups.values() if g[0] == layer})
+        with dot.subgraph(name=f"cluster_layer{layer}") as layer_graph:
+            layer_graph.attr(label=f"layer {layer}", style="rounded", color="#9e9e9e")
+            layer_graph.attr(fontcolor=MUTED_INK)
+            if layer == 1:
+                for i in self.kept:
+                    if self._is_input(i):
+                        self._emit_value(layer_graph, i)
+            for j in reversed(neurons):  # dot stacks later clusters on top
+                with layer_graph.subgraph(name=f"cluster_layer{layer}_neuron{j}") as cluster:
+                    cluster.attr(label=f"neuron {j + 1}", style="rounded,dashed", color="#bdbdbd")
+                    for i in self.kept:
+                        if self.groups.get(i) == (layer, j):
+                            self._emit_value(cluster, i)
+
+
+def _backward_edge(child: Value, position: int, precision: int) -> dict[str, str]:
+    """The chain rule on one edge: local derivative × upstream gradient = contribution."""
+    local = child.local_grads[position]
+    upstream = child.grad
+    parts = (format_number(local, precision), format_number(upstream, precision))
+    contribution = format_number(local * upstream, precision)
+    text = f"{parts[0]} × {parts[1]}\n= {contribution}"
+    return {
+        "label": label(text),
+        "fontcolor": GRAD_INK,
+        "color": GRAD_INK,
+        "style": "dashed",
+        "dir": "back",
+    }
+
+
+def op_text(op: str) -> str:
+    """How an op is written in its box (with markers): "×", "a − b", "σ", "( )²"."""
+    if op in _OP_TEXT:
+        return marked(_OP_TEXT[op])
+    if op.startswith("**"):
+        return marked(f"( )^{{{op[2:]}}}")
+    return op
+
+
+def _use_counts(edge_list: Iterable[tuple[int, int, int]]) -> dict[int, int]:
+    uses: dict[int, int] = {}
+    for parent, _child, _position in edge_list:
+        uses[parent] = uses.get(parent, 0) + 1
+    return uses
 
 
 # ---- which nodes: depth limit and size guard ------------------------------------------------
@@ -121,48 +324,41 @@ def _depths(order: list[Value]) -> list[int]:
     return depth
 
 
-def _drawn(order: list[Value], indices: Iterable[int]) -> int:
-    """Nodes drawn for these values: one each, plus one per operation."""
-    return sum(2 if order[i].parents else 1 for i in indices)
-
-
 def _kept_indices(order: list[Value], depth: list[int], options: GraphOptions) -> list[int]:
     limit = options.max_depth
     if limit is not None and limit < 0:
         raise ValueError(f"max_depth must be >= 0, got {limit}")
     kept = [i for i in range(len(order)) if limit is None or depth[i] <= limit]
-    count = _drawn(order, kept) + (len(kept) < len(order))
+    count = len(kept) + (len(kept) < len(order))
     if count > options.max_nodes:
-        raise RenderError(_too_big_message(order, depth, count, options))
+        raise _too_big(depth, count, options.max_nodes)
     return kept
 
 
-def _too_big_message(
-    order: list[Value], depth: list[int], count: int, options: GraphOptions
-) -> str:
+def _too_big(depth: list[int], count: int, max_nodes: int) -> TooLargeError:
+    """The error for a graph over ``max_nodes``, naming the deepest depth limit that fits."""
     per_depth: dict[int, int] = {}
-    for i, d in enumerate(depth):
-        per_depth[d] = per_depth.get(d, 0) + (2 if order[i].parents else 1)
+    for d in depth:
+        per_depth[d] = per_depth.get(d, 0) + 1
     total, fits = 1, -1
     for d in sorted(per_depth):
         total += per_depth[d]
-        if total > options.max_nodes:
+        if total > max_nodes:
             break
         fits = d
-    advice = (
-        f"pass max_depth={fits} to draw only the nodes nearest the output"
-        if fits >= 0
-        else "raise max_nodes"
-    )
-    return (
-        f"the computation graph has {count} nodes to draw, more than max_nodes={options.max_nodes} "
-        f"(Graphviz would take minutes on it); {advice}, or raise max_nodes"
+    what = f"the computation graph has {count} nodes to draw, more than {max_nodes}"
+    python = f"max_depth={fits}" if fits >= 0 else "a larger max_nodes"
+    cli = f"--max-depth {fits}" if fits >= 0 else "--max-nodes"
+    return TooLargeError(
+        what,
+        python=f"pass {python}, view='neuron' (one box per neuron), or raise max_nodes",
+        cli=f"use {cli}, --view neuron (one box per neuron), or raise --max-nodes",
     )
 
 
-# ---- how each node looks ---------------------------------------------------------------------
+# ---- who is what -----------------------------------------------------------------------------
 def _kinds(order: list[Value], kept: list[int], mlp: MLP | None) -> dict[int, str]:
-    """loss (the root), parameter, input (a labelled leaf), constant (unlabelled leaf) or value."""
+    """loss (the root), parameter, input (a labelled leaf), constant or value."""
     parameters = {id(p) for p in mlp.parameters()} if mlp is not None else None
     kinds: dict[int, str] = {}
     for i in kept:
@@ -174,7 +370,7 @@ def _kinds(order: list[Value], kept: list[int], mlp: MLP | None) -> dict[int, st
         elif _is_parameter(node, parameters):
             kinds[i] = "parameter"
         else:
-            kinds[i] = "input" if node.label else "constant"
+            kinds[i] = "input" if node.label and node.label not in ROLES else "constant"
     return kinds
 
 
@@ -185,93 +381,7 @@ def _is_parameter(node: Value, parameters: set[int] | None) -> bool:
     return _PARAMETER_LABEL.fullmatch(node.label) is not None
 
 
-def _grad_fills(order: list[Value], kept: list[int]) -> dict[int, str]:
-    """A fill colour per value from log10 |grad| across the drawn nodes; zero grad stays white."""
-    logs = {
-        i: math.log10(abs(order[i].grad))
-        for i in kept
-        if order[i].grad != 0.0 and math.isfinite(order[i].grad)
-    }
-    low, high = (min(logs.values()), max(logs.values())) if logs else (0.0, 0.0)
-    span = high - low or 1.0
-    fills = dict.fromkeys(kept, "#ffffff")
-    for i in kept:
-        if i in logs:
-            fills[i] = _GRAD_SCALE[1 + round((logs[i] - low) / span * (len(_GRAD_SCALE) - 2))]
-        elif not math.isfinite(order[i].grad):
-            fills[i] = _GRAD_SCALE[-1]
-    return fills
-
-
-def _value_label(node: Value, options: GraphOptions) -> str:
-    label = options.notation.get(node.label, node.label)
-    fields = [record_field(label)] if label else []
-    fields.append(f"data {format_number(node.data, options.precision)}")
-    if options.show_grad:
-        fields.append(f"grad {format_number(node.grad, options.precision)}")
-    return "{ " + " | ".join(fields) + " }"
-
-
-def _value_style(kind: str, fill: str | None, options: GraphOptions) -> dict[str, str]:
-    style = {"shape": "record", "style": "filled"}
-    if not options.highlight:
-        style["fillcolor"] = fill or "#ffffff"
-        return style
-    style["fillcolor"] = fill or _FILL[kind]
-    if kind in _BORDER:
-        style.update(color=_BORDER[kind], penwidth="2" if kind == "loss" else "1.5")
-    if kind == "constant":
-        style.update(style="filled,dashed", fontcolor="#555555")
-    return style
-
-
-def _emit_value(
-    dot: graphviz.Digraph, i: int, node: Value, kind: str, fill: str | None, options: GraphOptions
-) -> None:
-    dot.node(f"n{i}", _value_label(node, options), **_value_style(kind, fill, options))
-    if node.parents:
-        dot.node(
-            f"n{i}op",
-            plain_label(node.op),
-            shape="ellipse",
-            style="filled",
-            fillcolor="#eeeeee",
-            fontsize="10",
-            margin="0.04,0.02",
-            height="0.3",
-        )
-
-
-def _emit_edges(
-    dot: graphviz.Digraph, order: list[Value], kept: list[int], options: GraphOptions
-) -> None:
-    drawn = set(kept)
-    collapsed: list[int] = []
-    for parent, child, _position in edges(order):
-        if child not in drawn:
-            continue
-        if parent in drawn:
-            dot.edge(f"n{parent}", f"n{child}op")
-        elif not collapsed or collapsed[-1] != child:
-            collapsed.append(child)
-    if collapsed:
-        hidden = len(order) - len(kept)
-        dot.node(
-            "collapsed",
-            plain_label(f"... {hidden} more values\n(beyond max_depth={options.max_depth})"),
-            shape="note",
-            style="dashed",
-            fontcolor="#555555",
-        )
-        for child in collapsed:
-            dot.edge("collapsed", f"n{child}op", style="dashed")
-    for i in kept:
-        if order[i].parents:
-            dot.edge(f"n{i}op", f"n{i}")
-
-
-# ---- MLP clusters ----------------------------------------------------------------------------
-def _neuron_groups(order: list[Value], kept: list[int]) -> dict[int, tuple[int, int]]:
+def neuron_groups(order: list[Value], kept: list[int]) -> dict[int, tuple[int, int]]:
     """(layer, neuron) for each value named W/b/z/a by nn, and for unnamed values all of whose
     consumers belong to the same neuron (the products w·x feeding z, for instance)."""
     groups: dict[int, tuple[int, int]] = {}
@@ -288,31 +398,3 @@ def _neuron_groups(order: list[Value], kept: list[int]) -> dict[int, tuple[int, 
             if len(owners) == 1 and None not in owners:
                 groups[i] = owners.pop()  # type: ignore[assignment]  # None excluded just above
     return groups
-
-
-def _emit_layer(
-    dot: graphviz.Digraph,
-    layer: int,
-    members: dict[tuple[int, int], list[int]],
-    order: list[Value],
-    kinds: dict[int, str],
-    fills: dict[int, str],
-    options: GraphOptions,
-) -> None:
-    """One cluster for the layer, holding one cluster per neuron."""
-    with dot.subgraph(name=f"cluster_layer{layer}") as layer_graph:
-        layer_graph.attr(
-            label=f"layer {layer}",
-            style="rounded",
-            color="#9e9e9e",
-            fontname=FONT,
-            fontsize="11",
-            fontcolor="#616161",
-        )
-        for (_, neuron), indices in reversed(members.items()):  # dot stacks later clusters on top
-            with layer_graph.subgraph(name=f"cluster_layer{layer}_neuron{neuron}") as cluster:
-                cluster.attr(
-                    label=f"neuron {neuron}", style="rounded,dashed", color="#bdbdbd", fontsize="10"
-                )
-                for i in indices:
-                    _emit_value(cluster, i, order[i], kinds[i], fills.get(i), options)

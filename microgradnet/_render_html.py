@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from microgradnet._render_html_assets import CSS, SCRIPT
+from microgradnet._render_names import is_key
 from microgradnet._render_steps import Num, Row, Step, build_steps
 from microgradnet._render_text import format_number
 from microgradnet.graph import topological_order
@@ -119,7 +120,9 @@ def document_notes(walk: Walkthrough) -> Document:
             step = _step_of(line.key, labels)
             if step is not None and line.sides and line.at is None:
                 notes.setdefault(step, []).append(_note(line, walk, agreed))
-    names = {label: example.notation(label).text for label in labels}
+    keys = [label for label in labels if is_key(label)]  # not a role ("target", "½")
+    keys += [f"t[{k}]" for k in range(len(example.targets))]  # named in the target's box
+    names = {key: example.notation(key).text for key in keys}
     title = f"{example.name}: {example.title}" if example.title else example.name
     return Document(title, loss, mlp, names, {k: tuple(v) for k, v in notes.items()})
 
@@ -254,14 +257,18 @@ def _tag_svg(svg: str, order: list[Value], precision: int) -> tuple[str, tuple[T
     """The SVG with ids the script uses, each data/grad field set to its step-0 text.
 
     Node groups get ``g-n<i>``, edges ``e-<tail>-<head>`` (from their ``<title>``, the DOT node
-    names, so a restyled label changes nothing here) and the fields ``n<i>-data``/``n<i>-grad``.
+    names, so a restyled label changes nothing here; a second edge between the same two nodes,
+    as in ``a * a``, gets ``-2``) and the numbers in a box ``n<i>-data``/``n<i>-grad``.
     """
     root = ET.fromstring(svg)
     texts: list[Texts] = [Texts(None, None)] * len(order)
+    seen: dict[str, int] = {}
     for group in root.iter(f"{{{_SVG}}}g"):
         name = group.findtext(f"{{{_SVG}}}title") or ""
         if group.get("class") == "edge":
-            group.set("id", "e-" + name.replace("->", "-"))
+            edge = "e-" + name.replace("->", "-")
+            seen[edge] = seen.get(edge, 0) + 1
+            group.set("id", edge if seen[edge] == 1 else f"{edge}-{seen[edge]}")
         elif group.get("class") == "node":
             group.set("id", "g-" + name)
             if re.fullmatch(r"n\d+", name) and int(name[1:]) < len(order):
@@ -271,21 +278,51 @@ def _tag_svg(svg: str, order: list[Value], precision: int) -> tuple[str, tuple[T
 
 
 def _tag_fields(group: ET.Element, i: int, node: Value, precision: int) -> Texts:
-    """Find the text elements ending in the node's data and grad numbers; hide what step 0 hides."""
-    elements = list(group.iter(f"{{{_SVG}}}text"))
+    """Wrap the node's data and grad numbers (each the end of a line of its box, data first) in
+    ``<tspan>``s of their own, ``n<i>-data``/``n<i>-grad``; hide what step 0 hides."""
+    lines = list(group.iter(f"{{{_SVG}}}text"))
     found: dict[str, tuple[str, str]] = {}
     for which, value in (("data", node.data), ("grad", node.grad)):
-        ending = re.compile(rf"(^|\s){re.escape(format_number(value, precision))}$")
-        for element in elements:
-            content = element.text or ""
-            if element.get("id") is None and ending.search(content):
-                shown = content
-                hidden = content[: len(content) - len(format_number(value, precision))] + "?"
-                element.set("id", f"n{i}-{which}")
-                element.text = shown if which == "data" and not node.parents else hidden
-                found[which] = (shown, hidden)
+        number = format_number(value, precision)
+        ending = re.compile(rf"(^|\s){re.escape(number)}$")
+        for n, line in enumerate(lines):
+            field = _wrap_end(line, number) if ending.search("".join(line.itertext())) else None
+            if field is not None:
+                field.set("id", f"n{i}-{which}")
+                field.text = number if which == "data" and not node.parents else "?"
+                found[which] = (number, "?")
+                del lines[: n + 1]  # the grad is on a line after the data's
                 break
     return Texts(found.get("data"), found.get("grad"))
+
+
+def _wrap_end(line: ET.Element, number: str) -> ET.Element | None:
+    """A new ``<tspan>`` holding ``number``, the end of ``line``'s text (the last piece of it, as
+    nested ``<tspan>``s split it), so it keeps that piece's ink and style; None if not there."""
+    owner, parent = next((o, p) for o, p in reversed(_pieces(line)) if _piece(o, p))
+    text = _piece(owner, parent)
+    if not text.endswith(number):
+        return None
+    field = ET.Element(f"{{{_SVG}}}tspan")
+    if parent is None:  # the end of owner's own text, before its (empty) children
+        owner.text = text[: -len(number)] or None
+        owner.insert(0, field)
+    else:  # the end of the text after owner, inside parent
+        owner.tail = text[: -len(number)] or None
+        parent.insert(list(parent).index(owner) + 1, field)
+    return field
+
+
+def _pieces(element: ET.Element) -> list[tuple[ET.Element, ET.Element | None]]:
+    """The text pieces of ``element`` in reading order: (e, None) is e.text, (c, e) is c.tail."""
+    out: list[tuple[ET.Element, ET.Element | None]] = [(element, None)]
+    for child in element:
+        out += [*_pieces(child), (child, element)]
+    return out
+
+
+def _piece(owner: ET.Element, parent: ET.Element | None) -> str:
+    return (owner.text if parent is None else owner.tail) or ""
 
 
 def _svg_height(svg: str) -> int:

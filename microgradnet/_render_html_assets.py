@@ -3,7 +3,8 @@
 The script never lays anything out: the graph is Graphviz's SVG, drawn once. A step only
 swaps the text of a node's ``data``/``grad`` field (``#n<i>-data``, ``#n<i>-grad``) between its
 hidden and shown strings and toggles the highlight classes on the nodes (``#g-n<i>``) and edges
-(``#e-n<i>-n<j>op``) the step reads; a jump replays only the steps in between.
+(``#e-n<i>-n<j>``, then ``-2``… for a second edge between them) the step reads; a jump replays
+only the steps in between.
 """
 
 from __future__ import annotations
@@ -75,16 +76,17 @@ SCRIPT = r"""
     var el = byId(id);
     if (el) el.classList.toggle(name, on);
   }
+  function edges(tail, head, on) {
+    var id = "e-n" + tail + "-n" + head;
+    for (var k = 1, el; (el = byId(k > 1 ? id + "-" + k : id)); k++) el.classList.toggle("mg-edge", on);
+  }
   function highlight(k, on) {
     var s = steps[k], n = s[1];
     if (n < 0) return;
     cls("g-n" + n, "mg-current", on);
-    cls("g-n" + n + "op", "mg-current", on);
-    cls("e-n" + n + "op-n" + n, "mg-edge", on && s[0] === "f");
     s[2].forEach(function (r) {
       cls("g-n" + r, "mg-related", on);
-      if (s[0] === "f") cls("e-n" + r + "-n" + n + "op", "mg-edge", on);
-      else { cls("e-n" + n + "-n" + r + "op", "mg-edge", on); cls("e-n" + r + "op-n" + r, "mg-edge", on); }
+      if (s[0] === "f") edges(r, n, on); else edges(n, r, on);
     });
   }
   function paragraph(parts, className) {

@@ -2,42 +2,51 @@
 
 Everything is addressed by canonical names — ``x[i]``, ``W1[j,i]``, ``b1[j]``, ``z1[j]``,
 ``a1[j]``, ``delta1[j]``, ``dL_dW1[j,i]``, ``dL_db1[j]`` (layer 1-based, indices 0-based) — which
-``notation`` maps to display symbols and ``values`` maps to numbers. Pure: nothing runs Graphviz.
+``notation`` maps to display symbols (default: the 1-based symbols of ``notation.Notation``) and
+``values`` maps to numbers. Each weight is a small box the edge passes through, so its label can
+never drift from its edge; neurons of a layer stand in index order, top to bottom. Pure.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from numbers import Real
 from typing import TYPE_CHECKING
 
-import graphviz  # type: ignore[import-untyped]  # the package ships no type information
-
-from microgradnet._render_backend import RenderError
-from microgradnet._render_text import FONT, format_number, plain_label
+from microgradnet._render_backend import Picture, TooLargeError
+from microgradnet._render_graph import Layout, new_picture
+from microgradnet._render_names import Namer, namer
+from microgradnet._render_style import BORDER, FILL, GRAD_INK, MUTED_INK, text_on
+from microgradnet._render_text import format_number, label, marked, styled, text
 
 if TYPE_CHECKING:
     from microgradnet.nn import MLP, Neuron, Trace
 
-__all__ = ["DEFAULT_MAX_EDGES", "Diagram", "build_network_diagram", "network_values"]
+__all__ = [
+    "DEFAULT_MAX_EDGES",
+    "Diagram",
+    "build_network_diagram",
+    "check_values",
+    "network_values",
+    "node_id",
+]
 
 #: Above this many weights the full diagram is refused with advice to draw one neuron.
-DEFAULT_MAX_EDGES = 1000
-
-_FILL = {"input": "#e2f0d9", "hidden": "#fff2cc", "output": "#f8d7d5"}
+DEFAULT_MAX_EDGES = 400
 
 
 @dataclass(frozen=True)
 class Diagram:
-    """The inputs of a network diagram: names, numbers and how to print them."""
+    """The inputs of a network diagram: names, numbers and how to print and lay them out."""
 
     notation: Mapping[str, str] = field(default_factory=dict)
     values: Mapping[str, float] = field(default_factory=dict)
     precision: int = 4
-
-    def name(self, canonical: str) -> str:
-        return self.notation.get(canonical, canonical)
+    layout: Layout = field(default_factory=Layout)
+    #: New parameter values by canonical name: the diagram then shows old → new and Δ.
+    after: Mapping[str, float] = field(default_factory=dict)
 
     def number(self, canonical: str) -> str | None:
         value = self.values.get(canonical)
@@ -49,35 +58,33 @@ def build_network_diagram(
     diagram: Diagram,
     neuron: tuple[int, int] | None = None,
     max_edges: int = DEFAULT_MAX_EDGES,
-) -> graphviz.Digraph:
+) -> Picture:
     """Inputs → hidden → output neurons, or with ``neuron=(layer, j)`` what feeds that neuron.
 
     Raises:
         ValueError: ``neuron`` names no neuron of ``mlp``.
-        TypeError: a value is not a real number.
-        RenderError: the full diagram would have more than ``max_edges`` weights.
+        TooLargeError: the full diagram would have more than ``max_edges`` weights.
     """
-    _check_values(diagram.values)
-    dot = graphviz.Digraph(
-        "network",
-        graph_attr={"rankdir": "LR", "fontname": FONT, "nodesep": "0.4", "ranksep": "1.6"},
-        node_attr={"fontname": FONT, "fontsize": "12", "style": "filled"},
-        edge_attr={"fontname": FONT, "fontsize": "10", "arrowsize": "0.7", "decorate": "true"},
-    )
+    name = namer(diagram.notation, mlp)
+    dot = new_picture("network", diagram.layout, nodesep="0.08", ranksep="0.45")
     if neuron is not None:
         layer, j = _check_neuron(mlp, neuron)
-        _emit_sources(dot, mlp, layer, diagram)
-        _emit_layer(dot, mlp, layer, [j], diagram)
+        _emit_column(dot, mlp, layer - 1, range(_width(mlp, layer - 1)), diagram, name)
+        _emit_column(dot, mlp, layer, [j], diagram, name)
+        _emit_weights(dot, mlp, layer, [j], diagram, name)
         return dot
     n_edges = sum(len(n.weights) for layer in mlp.layers for n in layer.neurons)
     if n_edges > max_edges:
-        raise RenderError(
-            f"the network has {n_edges} weights, more than max_edges={max_edges}; "
-            "draw the sub-network of one neuron with neuron=(layer, j), or raise max_edges"
+        what = f"the network has {n_edges} weights, more than {max_edges}"
+        raise TooLargeError(
+            what,
+            python="draw the sub-network of one neuron with neuron=(layer, j), or raise max_edges",
+            cli="draw the sub-network of one neuron with --neuron L,J",
         )
-    _emit_sources(dot, mlp, 1, diagram)
+    for layer in range(len(mlp.layers) + 1):
+        _emit_column(dot, mlp, layer, range(_width(mlp, layer)), diagram, name)
     for layer in range(1, len(mlp.layers) + 1):
-        _emit_layer(dot, mlp, layer, range(len(mlp.layers[layer - 1].neurons)), diagram)
+        _emit_weights(dot, mlp, layer, range(_width(mlp, layer)), diagram, name)
     return dot
 
 
@@ -95,12 +102,25 @@ def network_values(mlp: MLP, trace: Trace, *, grads: bool = True) -> dict[str, f
     return values
 
 
-def _check_values(values: Mapping[str, float]) -> None:
-    for name, value in values.items():
+def check_values(values: object, argument: str = "values") -> dict[str, float]:
+    """``values`` as a dict after checking it maps str to real numbers.
+
+    Raises:
+        TypeError: not a mapping, a key not a str, or a value not a real number.
+    """
+    if not isinstance(values, Mapping):
+        raise TypeError(
+            f"{argument} must be a mapping of names to numbers (e.g. network_values(...)), "
+            f"got {type(values).__name__}"
+        )
+    for key, value in values.items():
+        if not isinstance(key, str):
+            raise TypeError(f"{argument}: keys must be names (str), got {type(key).__name__}")
         if not isinstance(value, Real) or isinstance(value, bool):
             raise TypeError(
-                f"values[{name!r}] must be a real number, got {type(value).__name__}: {value!r}"
+                f"{argument}[{key!r}] must be a real number, got {type(value).__name__}: {value!r}"
             )
+    return {key: float(value) for key, value in values.items()}
 
 
 def _check_neuron(mlp: MLP, neuron: tuple[int, int]) -> tuple[int, int]:
@@ -114,92 +134,130 @@ def _check_neuron(mlp: MLP, neuron: tuple[int, int]) -> tuple[int, int]:
     return layer, j
 
 
-def _source_names(mlp: MLP, layer: int) -> list[str]:
-    """Canonical names of what feeds ``layer``: the inputs, or the previous layer's activations."""
-    if layer == 1:
-        return [f"x[{i}]" for i in range(mlp.n_inputs)]
-    return [f"a{layer - 1}[{i}]" for i in range(len(mlp.layers[layer - 2].neurons))]
+def _width(mlp: MLP, layer: int) -> int:
+    return mlp.n_inputs if layer == 0 else len(mlp.layers[layer - 1].neurons)
 
 
-def _node_id(canonical: str) -> str:
-    return canonical.replace("[", "_").replace("]", "")
+def node_id(layer: int, j: int) -> str:
+    """``x_0`` for input 0, ``a1_0`` for neuron 0 of layer 1: stable ids."""
+    return f"x_{j}" if layer == 0 else f"a{layer}_{j}"
 
 
-def _emit_sources(dot: graphviz.Digraph, mlp: MLP, layer: int, diagram: Diagram) -> None:
-    """The column feeding ``layer``: inputs when layer 1, else that whole previous layer."""
-    if layer > 1:
-        _emit_layer_nodes(dot, mlp, layer - 1, range(len(mlp.layers[layer - 2].neurons)), diagram)
-        return
-    with dot.subgraph(name="cluster_inputs") as column:
-        column.attr(label="inputs", style="rounded", color="#e0e0e0", fontsize="11")
-        for name in _source_names(mlp, 1):
-            lines = [_equation(diagram, name)]
-            column.node(_node_id(name), plain_label("\n".join(lines)), **_shape(lines, "input"))
+def _canonical(layer: int, j: int) -> str:
+    return f"x[{j}]" if layer == 0 else f"a{layer}[{j}]"
 
 
-def _emit_layer(
-    dot: graphviz.Digraph, mlp: MLP, layer: int, indices: range | list[int], diagram: Diagram
+# ---- neurons -------------------------------------------------------------------------------
+def _emit_column(
+    dot: Picture,
+    mlp: MLP,
+    layer: int,
+    indices: range | list[int],
+    diagram: Diagram,
+    name: Namer,
 ) -> None:
-    """The neurons ``indices`` of ``layer`` and, for each, an edge per weight labelled with it."""
-    _emit_layer_nodes(dot, mlp, layer, indices, diagram)
-    sources = _source_names(mlp, layer)
+    """One layer as a column under its title, chained by invisible edges so that the neurons
+    stand in index order, top to bottom. (No cluster box: Graphviz does not keep that order
+    inside a cluster.)"""
+    last = layer == len(mlp.layers)
+    title = "inputs" if layer == 0 else ("output layer" if last else f"hidden layer {layer}")
+    title += "" if layer == 0 else f"\n({mlp.layers[layer - 1].activation})"
+    kind = "input" if layer == 0 else ("output" if last else "hidden")
+    with dot.subgraph(name=f"layer{layer}") as same:
+        same.attr(rank="same")
+        same.node(f"title{layer}", label(title), shape="plaintext", fontcolor=MUTED_INK, style="")
+        for j in indices:
+            fill = FILL[kind]
+            rows = _neuron_rows(mlp, layer, j, diagram, name, fill)
+            same.node(
+                node_id(layer, j),
+                **text(*rows),
+                fillcolor=fill,
+                fontcolor=text_on(fill),
+                color=BORDER[kind],
+                style="filled,rounded",
+            )
+        ids = [f"title{layer}"] + [node_id(layer, j) for j in indices]
+        for upper, lower in itertools.pairwise(ids):
+            same.edge(upper, lower, style="invis")  # in LR a flat edge's tail stands above
+
+
+def _neuron_rows(
+    mlp: MLP, layer: int, j: int, diagram: Diagram, name: Namer, fill: str
+) -> list[str]:
+    """Name (= a), then z, the bias, δ and ∂L/∂b when known."""
+    canonical = _canonical(layer, j)
+    rows = [_equation(name(canonical), diagram.number(canonical), bold=True)]
+    if layer == 0:
+        return rows
+    unit: Neuron = mlp.layers[layer - 1].neurons[j]
+    z = f"z{layer}[{j}]"
+    if z in diagram.values:
+        rows.append(_equation(name(z), diagram.number(z)))
+    if unit.bias is not None:
+        b = f"b{layer}[{j}]"
+        rows.append(_parameter(name(b), b, unit.bias.data, diagram))
+    grad_ink = text_on(fill, GRAD_INK)
+    for key in (f"delta{layer}[{j}]", f"dL_db{layer}[{j}]"):
+        if key in diagram.values:
+            rows.append(styled(_equation(name(key), diagram.number(key)), ink=grad_ink))
+    if f"b{layer}[{j}]" in diagram.after and unit.bias is not None:
+        step = diagram.after[f"b{layer}[{j}]"] - unit.bias.data
+        rows.append(styled(f"Δ = {format_number(step, diagram.precision)}", ink=grad_ink))
+    return rows
+
+
+def _equation(symbol: str, number: str | None, *, bold: bool = False) -> str:
+    """``name = value`` when a value is given, else just the name."""
+    shown = styled(marked(symbol), bold=bold)
+    return shown if number is None else f"{shown} = {number}"
+
+
+def _parameter(symbol: str, canonical: str, value: float, diagram: Diagram) -> str:
+    """``w = 0.2``, or after an update ``w: 0.2 → 0.19``."""
+    old = format_number(value, diagram.precision)
+    if canonical not in diagram.after:
+        return f"{marked(symbol)} = {old}"
+    new = format_number(diagram.after[canonical], diagram.precision)
+    return f"{marked(symbol)}: {old} → {styled(new, bold=True)}"
+
+
+# ---- weights -------------------------------------------------------------------------------
+def _emit_weights(
+    dot: Picture,
+    mlp: MLP,
+    layer: int,
+    indices: range | list[int],
+    diagram: Diagram,
+    name: Namer,
+) -> None:
+    """Each weight as a box on its edge: source → [w = …] → neuron."""
     for j in indices:
         unit = mlp.layers[layer - 1].neurons[j]
         for i, weight in enumerate(unit.weights):
-            dot.edge(
-                _node_id(sources[i]),
-                _node_id(f"a{layer}[{j}]"),
-                label=plain_label(_weight_text(diagram, f"W{layer}[{j},{i}]", weight.data)),
-            )
+            canonical = f"W{layer}[{j},{i}]"
+            box = f"w{layer}_{j}_{i}"
+            dot.node(box, **_weight_label(name, canonical, weight.data, diagram), **_WEIGHT_BOX)
+            dot.edge(node_id(layer - 1, i), box, arrowhead="none")
+            dot.edge(box, node_id(layer, j))
 
 
-def _emit_layer_nodes(
-    dot: graphviz.Digraph, mlp: MLP, layer: int, indices: range | list[int], diagram: Diagram
-) -> None:
-    last = layer == len(mlp.layers)
-    activation = mlp.layers[layer - 1].activation
-    with dot.subgraph(name=f"cluster_layer{layer}") as column:
-        title = "output layer" if last else f"hidden layer {layer}"
-        column.attr(
-            label=f"{title} ({activation})", style="rounded", color="#e0e0e0", fontsize="11"
-        )
-        for j in indices:
-            lines = _neuron_lines(diagram, layer, j, mlp.layers[layer - 1].neurons[j])
-            column.node(
-                _node_id(f"a{layer}[{j}]"),
-                plain_label("\n".join(lines)),
-                **_shape(lines, "output" if last else "hidden"),
-            )
+_WEIGHT_BOX = {
+    "shape": "box",
+    "style": "filled",
+    "fillcolor": "#ffffff",
+    "fontcolor": "#1a1a1a",
+    "color": "#bdbdbd",
+}
 
 
-def _neuron_lines(diagram: Diagram, layer: int, j: int, unit: Neuron) -> list[str]:
-    """Name (= a), then z, the bias, δ and ∂L/∂b when known."""
-    lines = [_equation(diagram, f"a{layer}[{j}]")]
-    z, delta, bias_grad = f"z{layer}[{j}]", f"delta{layer}[{j}]", f"dL_db{layer}[{j}]"
-    if z in diagram.values:
-        lines.append(_equation(diagram, z))
-    if unit.bias is not None:
-        bias = format_number(unit.bias.data, diagram.precision)
-        lines.append(f"{diagram.name(f'b{layer}[{j}]')} = {bias}")
-    if delta in diagram.values:
-        lines.append(f"{diagram.notation.get(delta, 'δ')} = {diagram.number(delta)}")
-    if bias_grad in diagram.values:
-        lines.append(f"∂L/∂b = {diagram.number(bias_grad)}")
-    return lines
-
-
-def _equation(diagram: Diagram, canonical: str) -> str:
-    """``name = value`` when a value is given, else just the name."""
-    number = diagram.number(canonical)
-    return diagram.name(canonical) if number is None else f"{diagram.name(canonical)} = {number}"
-
-
-def _weight_text(diagram: Diagram, canonical: str, weight: float) -> str:
-    text = f"{diagram.name(canonical)} = {format_number(weight, diagram.precision)}"
+def _weight_label(name: Namer, canonical: str, weight: float, diagram: Diagram) -> dict[str, str]:
+    """The weight (or old → new), then Δ after an update and ∂L/∂w when known, on white."""
+    rows = [_parameter(name(canonical), canonical, weight, diagram)]
+    if canonical in diagram.after:
+        step = diagram.after[canonical] - weight
+        rows.append(styled(f"Δ = {format_number(step, diagram.precision)}", ink=GRAD_INK))
     grad = diagram.number(f"dL_d{canonical}")
-    return text if grad is None else f"{text}\n∂L/∂w = {grad}"
-
-
-def _shape(lines: list[str], kind: str) -> dict[str, str]:
-    shape = "circle" if len(lines) == 1 and len(lines[0]) <= 6 else "ellipse"
-    return {"shape": shape, "fillcolor": _FILL[kind]}
+    if grad is not None:
+        rows.append(styled(f"{styled('grad', italic=True)} {grad}", ink=GRAD_INK))
+    return text(*rows)

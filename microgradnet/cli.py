@@ -22,16 +22,14 @@ from typing import NoReturn, TextIO
 
 from microgradnet import __version__, render
 from microgradnet._render_backend import FORMATS
+from microgradnet._render_example import KINDS, example_figure
 from microgradnet.errors import FileError
 from microgradnet.files import check_target
 from microgradnet.terminal import one_line, printable
-from microgradnet.tutorial import keys as k
 from microgradnet.tutorial import write_check as check_report
 from microgradnet.tutorial import write_walkthrough as report
-from microgradnet.tutorial.autograd import autograd_graph
 from microgradnet.tutorial.checker import check
 from microgradnet.tutorial.format import Example, ExampleError, load, shipped
-from microgradnet.tutorial.keys import Key
 from microgradnet.tutorial.walkthrough import run
 
 __all__ = ["main"]
@@ -98,6 +96,9 @@ def _parser() -> _Parser:
     )
     walk.add_argument("--html", metavar="FILE", help="also write the step-through page (.html)")
     walk.add_argument(
+        "--graph-kind", choices=KINDS, default="computation", help="what --graph draws"
+    )
+    walk.add_argument(
         "--hessian",
         action="store_true",
         help="also print the Hessian of the loss w.r.t. the output layer's parameters",
@@ -119,7 +120,8 @@ def _parser() -> _Parser:
         metavar="FILE",
         help="picture to write (.svg, .png, .pdf), step-through page (.html) or animation (.gif, .apng)",
     )
-    graph.add_argument("--kind", choices=("computation", "network"), default="computation")
+    graph.add_argument("--kind", choices=KINDS, default="computation")
+    _picture_options(graph)
     graph.add_argument(
         "--max-frames",
         type=_steps,
@@ -127,6 +129,59 @@ def _parser() -> _Parser:
         help=f"most frames in a .gif/.apng (default {render.DEFAULT_MAX_FRAMES})",
     )
     return parser
+
+
+def _picture_options(graph: argparse.ArgumentParser) -> None:
+    """Layout and content options of the graph command (the render keywords, CLI-spelled)."""
+    graph.add_argument("--size", type=_size, help="slide (10x5.625 in), paper (6.5x9 in) or WxH")
+    graph.add_argument("--dpi", type=_real(18, 1200), default=render.DEFAULT_DPI, help="PNG dpi")
+    graph.add_argument("--font-size", type=_real(4, 72), default=14.0, help="points")
+    graph.add_argument("--direction", choices=("LR", "TB"), help="default: LR (backward: TB)")
+    graph.add_argument("--precision", type=lambda t: _count(t, 1, 17), default=4)
+    graph.add_argument(
+        "--neuron", type=_neuron, metavar="L,J", help="network: one neuron (1-based)"
+    )
+    graph.add_argument("--view", choices=("value", "neuron"), default="value")
+    graph.add_argument("--max-depth", type=lambda t: _count(t, 0, 10**6))
+    graph.add_argument("--max-nodes", type=lambda t: _count(t, 1, 10**6))
+    graph.add_argument("--color-by-grad", action="store_true", help="fill by signed gradient")
+
+
+def _real(low: float, high: float) -> Callable[[str], float]:
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"expected {low:g} to {high:g}, got {text}")
+        return value
+
+    return parse
+
+
+def _size(text: str) -> str | tuple[float, float]:
+    if text in render.SIZES:
+        return text
+    try:
+        width, height = (float(part) for part in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected slide, paper or WIDTHxHEIGHT in inches, got {text!r}"
+        ) from None
+    if not (width > 0 and height > 0):
+        raise argparse.ArgumentTypeError(f"expected sizes above 0, got {text!r}")
+    return width, height
+
+
+def _neuron(text: str) -> tuple[int, int]:
+    try:
+        layer, j = (int(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected L,J (e.g. 2,1), got {text!r}") from None
+    if layer < 1 or j < 1:
+        raise argparse.ArgumentTypeError(f"expected L,J counted from 1, got {text!r}")
+    return layer, j - 1
 
 
 # ---- commands ---------------------------------------------------------------------------------
@@ -151,7 +206,7 @@ def _walkthrough(args: argparse.Namespace) -> int:
     record = run(example, steps=args.steps, hessian=args.hessian)
     sys.stdout.write(report.walkthrough(record, args.format, args.places))
     if args.graph:
-        route = _write_graph(example, args.graph, "computation")
+        route = _write_graph(example, args.graph, args.graph_kind)
         sys.stderr.write(f"microgradnet: wrote {args.graph} ({route})\n")
     if args.html:
         route = render.write(render.step_through(record), args.html, overwrite=True)
@@ -174,7 +229,7 @@ def _graph(args: argparse.Namespace) -> int:
         route = render.write(page, args.output, overwrite=True, max_frames=args.max_frames)
         sys.stdout.write(f"wrote {args.output} ({route})\n")
         return 0
-    route = _write_graph(load(args.example), args.output, args.kind)
+    route = _write_graph(load(args.example), args.output, args.kind, args)
     sys.stdout.write(f"wrote {args.output} ({route})\n")
     return 0
 
@@ -187,7 +242,7 @@ def _check_output(path: str | None, example: str, *, pages: bool = False) -> Non
     if path is None:
         return
     suffix = Path(path).suffix.lower()
-    allowed = [*FORMATS, *render.PAGE_FORMATS] if pages else list(FORMATS)
+    allowed = [*FORMATS, ".tex", *(render.PAGE_FORMATS if pages else ())]
     if path and suffix not in allowed:
         known = ", ".join(allowed)
         raise FileError(
@@ -196,25 +251,44 @@ def _check_output(path: str | None, example: str, *, pages: bool = False) -> Non
     check_target(path, overwrite=True, inputs=[example])
 
 
-def _write_graph(example: Example, path: str, kind: str) -> str:
+def _write_graph(
+    example: Example, path: str, kind: str, args: argparse.Namespace | None = None
+) -> str:
     """Draw the example and write it to ``path``, which the user named (so it may be replaced)."""
-    mlp, loss = autograd_graph(example)
-    names = example.notation.names(_network_keys(example))
-    if kind == "network":
-        picture = render.network_diagram(mlp, notation=names)
-    else:
-        picture = render.computation_graph(loss, mlp=mlp, notation=names)
-    return render.write(picture, path, overwrite=True)
+    layout, dpi, neuron = _layout(kind, args)
+    try:
+        picture = example_figure(example, kind, neuron=neuron, **layout)
+        return render.write(picture, path, overwrite=True, dpi=dpi)
+    except render.TooLargeError as error:
+        raise render.RenderError(error.cli_message) from None
+    except ValueError as error:  # --neuron outside the network
+        if neuron is None:
+            raise
+        layers = [len(layer.weights) for layer in example.layers]
+        raise _UsageError(
+            f"microgradnet graph: --neuron {neuron[0]},{neuron[1] + 1} is not in this network: "
+            f"layers 1 to {len(layers)} with {', '.join(map(str, layers))} neurons, counted from 1"
+        ) from error
 
 
-def _network_keys(example: Example) -> list[Key]:
-    keys = [k.LOSS] + [k.x(i) for i in range(len(example.inputs))]
-    for l, layer in enumerate(example.layers, start=1):
-        for j, row in enumerate(layer.weights):
-            keys += [k.z(l, j), k.a(l, j), k.delta(l, j)]
-            keys += [k.W(l, j, i) for i in range(len(row))]
-            keys += [] if layer.biases is None else [k.b(l, j)]
-    return keys
+def _layout(
+    kind: str, args: argparse.Namespace | None
+) -> tuple[dict[str, object], float, tuple[int, int] | None]:
+    """The render keywords the options ask for (none given: the defaults)."""
+    if args is None:
+        return {}, render.DEFAULT_DPI, None
+    layout: dict[str, object] = {
+        "font_size": args.font_size,
+        "size": args.size,
+        "precision": args.precision,
+    }
+    layout.update({} if args.direction is None else {"direction": args.direction})
+    if kind == "computation":
+        layout.update(view=args.view, max_depth=args.max_depth, color_by_grad=args.color_by_grad)
+        layout.update({} if args.max_nodes is None else {"max_nodes": args.max_nodes})
+    if args.neuron is not None and kind != "network":
+        raise _UsageError("microgradnet graph: --neuron needs --kind network")
+    return layout, args.dpi, args.neuron
 
 
 def main(argv: Sequence[str] | None = None) -> int:

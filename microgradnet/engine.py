@@ -38,6 +38,7 @@ from numbers import Real
 from operator import attrgetter
 from typing import TYPE_CHECKING, Union
 
+from microgradnet.checks import expect_sequence
 from microgradnet.errors import AnomalyError, ShapeError
 from microgradnet.graph import topological_order
 from microgradnet.numerics import (
@@ -501,7 +502,14 @@ def vsum(values: Iterable[Operand]) -> Value:
     Raises:
         ValueError: ``values`` is empty.
     """
-    parents = tuple(v if type(v) is Value else _lift(v, "+") for v in values)
+    try:
+        parents = tuple(v if type(v) is Value else _lift(v, "+") for v in values)
+    except TypeError as error:
+        if isinstance(values, Iterable):
+            raise
+        raise TypeError(
+            f"vsum: expected an iterable of Values, got {type(values).__name__}"
+        ) from error
     if not parents:
         raise ValueError("vsum needs at least one value")
     total = parents[0].data
@@ -521,7 +529,13 @@ def dot(weights: Sequence[Value], inputs: Sequence[Operand], bias: Value | None 
         TypeError: a weight or the bias is not a Value, or an input is not a Value or a number.
         ShapeError: ``weights`` and ``inputs`` differ in length, or both are empty.
     """
-    if len(weights) != len(inputs) or not weights:
+    try:
+        mismatched = len(weights) != len(inputs) or not weights
+    except TypeError:
+        expect_sequence(weights, "dot: weights", "a list of Values")
+        expect_sequence(inputs, "dot: inputs", "a list of Values or numbers")
+        raise
+    if mismatched:
         raise ShapeError(
             f"dot: expected as many inputs as weights (at least one), "
             f"got {len(weights)} weights and {len(inputs)} inputs"

@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from numbers import Real
 from typing import Literal, overload
 
+from microgradnet.checks import expect_sequence
 from microgradnet.engine import Number, Operand, Value, local_derivatives, vsum
 from microgradnet.graph import topological_order
 
@@ -72,7 +73,7 @@ def _check_values(output: object, inputs: Sequence[object]) -> None:
         raise TypeError(
             f"gradients: output must be a Value, got {type(output).__name__} ({output!r})"
         )
-    for i, x in enumerate(inputs):
+    for i, x in enumerate(expect_sequence(inputs, "gradients: inputs", "a list of Values")):
         if not isinstance(x, Value):
             raise TypeError(
                 f"gradients: inputs[{i}] must be a Value, got {type(x).__name__} ({x!r})"
@@ -201,7 +202,8 @@ def hvp(output: Value, inputs: Sequence[Value], vector: Sequence[float]) -> list
     Raises:
         ValueError: ``vector`` does not have one number per input.
     """
-    if len(vector) != len(inputs):
+    _check_values(output, inputs)
+    if len(expect_sequence(vector, "hvp: vector", "a list of numbers")) != len(inputs):
         raise ValueError(
             f"hvp: expected a vector of {len(inputs)} numbers (one per input), got {len(vector)}"
         )

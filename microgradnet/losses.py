@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from numbers import Real
 from typing import cast
 
+from microgradnet.checks import expect_real, expect_sequence
 from microgradnet.engine import Number, Value, apply, vsum
 from microgradnet.errors import ShapeError
 
@@ -51,11 +52,7 @@ def _target(tk: object, k: int) -> Value | float:
         return tk
     if isinstance(tk, Value):
         return tk
-    if isinstance(tk, bool) or not isinstance(tk, Real):
-        raise TypeError(
-            f"target[{k}]: expected a real number, got {type(tk).__name__}: {tk!r}"[:200]
-        )
-    return float(tk)
+    return expect_real(tk, f"target[{k}]")
 
 
 def _total(terms: list[Value]) -> Value:
@@ -65,7 +62,12 @@ def _total(terms: list[Value]) -> Value:
 
 def half_squared_error(y: Outputs, t: Targets) -> Value:
     """L = ½ Σₖ (yₖ − tₖ)²;  ∂L/∂yₖ = yₖ − tₖ."""
-    return _total([0.5 * (yk - tk) ** 2 for yk, tk in _pairs(y, t)])
+    return _total([Value(0.5, "½") * (yk - _target_node(tk)) ** 2 for yk, tk in _pairs(y, t)])
+
+
+def _target_node(tk: Value | float) -> Value:
+    """A target as a node: a Value target as it is, a number as a leaf labelled with its role."""
+    return tk if isinstance(tk, Value) else Value(tk, "target")
 
 
 def binary_cross_entropy(y: Outputs, t: Targets) -> Value:
@@ -104,13 +106,15 @@ def binary_cross_entropy_with_logits(z: Outputs, t: Targets) -> Value:
 
 def mean(values: Sequence[Value]) -> Value:
     """(1/N) Σₙ vₙ: the batch average, so gradients are averaged over N (as in §13 of example 004)."""
-    if not values:
+    if not expect_sequence(values, "mean: values", "a list of Values"):
         raise ValueError("mean of an empty batch")
-    return vsum(values) * (1.0 / len(values))
+    return vsum(values) * Value(1.0 / len(values), "1/N")
 
 
 def mse(ys: Sequence[Outputs], ts: Sequence[Targets]) -> Value:
     """Mean squared error over a batch: (1/N) Σₙ Σₖ (yₙₖ − tₙₖ)²."""
+    ys = expect_sequence(ys, "mse: ys", "a list of outputs, one per sample")
+    ts = expect_sequence(ts, "mse: ts", "a list of targets, one per sample")
     if len(ys) != len(ts):
         raise ShapeError(f"targets: expected {len(ys)} (one per sample), got {len(ts)}")
     return mean([vsum([(yk - tk) ** 2 for yk, tk in _pairs(y, t)]) for y, t in zip(ys, ts)])

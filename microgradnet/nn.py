@@ -14,6 +14,7 @@ import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from microgradnet.checks import expect_sequence
 from microgradnet.compiled import CompiledStep, LossFunction
 from microgradnet.engine import Number, Value, display_svg, dot
 from microgradnet.errors import ShapeError, SizeLimitError
@@ -66,6 +67,7 @@ class Neuron:
     ) -> None:
         self.activation = check_activation(activation)
         self._act = ACTIVATIONS[activation]
+        weights = expect_sequence(weights, "Neuron: weights", "a list of numbers")
         self.weights = [Value(w, f"W{layer}[{index},{i}]") for i, w in enumerate(weights)]
         self.bias = None if bias is None else Value(bias, f"b{layer}[{index}]")
         self._z_label = f"z{layer}[{index}]"
@@ -111,7 +113,9 @@ class Layer:
     ) -> None:
         self.activation = check_activation(activation)
         self.index = index
-        rows = len(weights)
+        rows = len(expect_sequence(weights, "Layer: weights", "a list of rows"))
+        if biases is not None:
+            expect_sequence(biases, "Layer: biases", "a list of numbers or None")
         if biases is not None and len(biases) != rows:
             raise ShapeError(
                 f"b{index}: expected {rows} biases (one per row of W{index}), got {len(biases)}"

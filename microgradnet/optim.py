@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from numbers import Real
 
+from microgradnet.checks import expect_real
 from microgradnet.engine import Value
 
 __all__ = ["SGD"]
@@ -21,14 +21,17 @@ class SGD:
     def __init__(self, parameters: Iterable[Value], lr: float) -> None:
         """Raises: TypeError (a parameter is not a Value, ``lr`` not a real number), ValueError
         (``lr`` is not finite and positive)."""
+        if not isinstance(parameters, Iterable) or isinstance(parameters, str | Value):
+            raise TypeError(
+                f"SGD: parameters must be an iterable of Values, got {type(parameters).__name__}"
+            )
         self.parameters = list(parameters)
         for i, p in enumerate(self.parameters):
             if not isinstance(p, Value):
                 raise TypeError(
                     f"SGD: parameters[{i}] must be a Value, got {type(p).__name__}: {p!r}"[:200]
                 )
-        if not isinstance(lr, Real) or isinstance(lr, bool):
-            raise TypeError(f"SGD: lr must be a real number, got {type(lr).__name__}: {lr!r}"[:200])
+        lr = expect_real(lr, "SGD: lr")
         if not (math.isfinite(lr) and lr > 0):
             raise ValueError(f"SGD: lr must be a finite positive number, got {lr!r}")
         self.lr: float = float(lr)

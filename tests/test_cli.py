@@ -180,7 +180,7 @@ def test_check_never_changes_the_file(capsys: pytest.CaptureFixture[str], tmp_pa
         ),
         (
             ["graph", "glickert", "-o", "out.txt"],
-            "microgradnet: cannot write 'out.txt': unknown suffix '.txt'; use .svg, .png, .pdf, .dot, .gv, .html, .htm, .gif, .apng",
+            "microgradnet: cannot write 'out.txt': unknown suffix '.txt'; use .svg, .png, .pdf, .dot, .gv, .tex, .html, .htm, .gif, .apng",
         ),
     ],
 )
@@ -208,7 +208,7 @@ def test_graph_writes_the_picture_the_user_names(
     assert (code, err) == (0, "") and out.startswith(f"wrote {target} (")
     svg = target.read_text(encoding="utf-8")
     # The computation graph speaks the document's symbols too (W1[0,0] is w_{x1→h1} in 000).
-    assert "<svg" in svg and "w_{x1→h1}" in svg and "W1[0,0]" not in svg
+    assert "<svg" in svg and ">x1→h1</tspan>" in svg and "W1[0,0]" not in svg
 
 
 def test_graph_network_uses_the_documents_notation(
@@ -216,7 +216,7 @@ def test_graph_network_uses_the_documents_notation(
 ) -> None:
     target = tmp_path / "n.svg"
     assert _run(capsys, "graph", "glickert", "-o", str(target), "--kind", "network")[0] == 0
-    assert "w_{x1→h1}" in target.read_text(encoding="utf-8")
+    assert ">x1→h1</tspan>" in target.read_text(encoding="utf-8")
 
 
 def test_a_named_output_is_replaced_but_nothing_else_is_written(
@@ -344,11 +344,11 @@ def test_the_output_is_never_one_of_the_inputs(
         ),
         (
             ["walkthrough", "glickert", "--steps", "100000", "--graph", "g.txt"],
-            "microgradnet: cannot write 'g.txt': unknown suffix '.txt'; use .svg, .png, .pdf, .dot, .gv",
+            "microgradnet: cannot write 'g.txt': unknown suffix '.txt'; use .svg, .png, .pdf, .dot, .gv, .tex",
         ),
         (
             ["graph", "glickert", "-o", "."],
-            "microgradnet: cannot write '.': unknown suffix '(none)'; use .svg, .png, .pdf, .dot, .gv, .html, .htm, .gif, .apng",
+            "microgradnet: cannot write '.': unknown suffix '(none)'; use .svg, .png, .pdf, .dot, .gv, .tex, .html, .htm, .gif, .apng",
         ),
         (
             ["graph", "glickert", "-o", "d.svg"],

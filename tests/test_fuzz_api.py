@@ -143,7 +143,6 @@ def test_the_context_managers_take_what_they_document(flag: Any) -> None:
     call(enter)
 
 
-@xfail(12, "topological_order(None), dot/vsum of plain floats, mean of a number")
 @OTHER_BRANCH
 @given(arg=scalars | vectors)
 @example(arg=None)
@@ -163,11 +162,6 @@ def test_a_deep_chain_pickles() -> None:
     assert pickle.loads(pickle.dumps(y)).data == 0.5
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="not fixed on any branch yet (functional.py has no owner in this round): "
-    "gradients/hessian_at/hvp of a non-sequence give Python's raw TypeError",
-)
 @OTHER_BRANCH
 @given(arg=scalars | vectors)
 @example(arg=0.5)
@@ -182,7 +176,6 @@ def test_gradients_refuse_what_is_not_a_sequence_of_values(arg: Any) -> None:
 # ---- nn, losses, optim (issue-12) -----------------------------------------------------------------
 
 
-@xfail(12, "MLP(rng=5), MLP(10**9, [1]), activation/sizes of the wrong type, Layer/Neuron shapes")
 @OTHER_BRANCH
 @given(n=scalars, sizes=vectors, activation=scalars | st.just("sigmoid"), rng=scalars)
 @example(n=2, sizes=[1], activation="sigmoid", rng=5)
@@ -194,7 +187,6 @@ def test_networks_refuse_bad_shapes_and_types(
     call(Neuron, sizes, n)
 
 
-@xfail(12, "SGD(lr=) of the wrong type or out of range, parameters that are not Values")
 @OTHER_BRANCH
 @given(parameters=scalars | vectors, lr=scalars)
 @example(parameters=0.5, lr=0.1)
@@ -203,7 +195,6 @@ def test_sgd_refuses_bad_parameters_and_rates(parameters: Any, lr: Any) -> None:
     call(SGD, [Value(1.0)], lr)
 
 
-@xfail(12, "plain floats and '10' as loss outputs/targets")
 @OTHER_BRANCH
 @given(y=scalars | vectors, t=scalars | vectors)
 @example(y=[Value(0.5)], t="10")
@@ -217,7 +208,6 @@ def test_losses_refuse_bad_outputs_and_targets(y: Any, t: Any) -> None:
 # ---- render (issue-13) ------------------------------------------------------------------------------
 
 
-@xfail(13, "values=, precision=-1, neuron=(1,), a non-graph argument, route='bogus'")
 @OTHER_BRANCH
 @given(
     arg=scalars | vectors | hostile_text, option=st.sampled_from(["precision", "neuron", "values"])

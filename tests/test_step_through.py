@@ -16,6 +16,7 @@ from PIL import Image
 
 from microgradnet import render
 from microgradnet._render_steps import Num, Step
+from microgradnet._render_text import format_number
 from microgradnet.cli import main
 from microgradnet.engine import Value
 from microgradnet.graph import topological_order
@@ -209,4 +210,4 @@ def test_every_field_is_found_in_either_routes_svg(route: render.Route) -> None:
     assert all(t.data is not None and t.grad is not None for t in page.texts)
     for i, node in enumerate(topological_order(out)):
         assert f'id="g-n{i}"' in page.html and f'id="n{i}-grad"' in page.html
-        assert page.texts[i].grad == (f"grad {node.grad:.4g}", "grad ?")
+        assert page.texts[i].grad == (format_number(node.grad, 4), "?")
