@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from microgradnet import numerics
+from microgradnet.checks import expect_real, expect_sequence
 from microgradnet.errors import ShapeError
 
 __all__ = [
@@ -53,9 +54,19 @@ def sigma(z: float) -> float:
 
 
 def _length(name: str, values: Sequence[object], expected: int, what: str) -> None:
-    """Refuse ``values`` unless it has ``expected`` items (never truncate, never unpack-fail)."""
-    if len(values) != expected:
+    """Refuse ``values`` unless it is a list of ``expected`` items (never truncate or unpack-fail)."""
+    if len(expect_sequence(values, name, f"a list of {what}")) != expected:
         raise ShapeError(f"{name}: expected {expected} {what}, got {len(values)}")
+
+
+def _numbers(name: str, values: Sequence[object], expected: int, what: str) -> Vector:
+    """As :func:`_length`; the items as floats (an int beyond float range is ±inf, as in the
+    engine), each a real number (TypeError naming ``name[i]``)."""
+    _length(name, values, expected, what)
+    return [expect_real(value, f"{name}[{i}]") for i, value in enumerate(values)]
+
+
+Network = tuple[Vector, list[Matrix], list[Vector | None] | None, Vector | None]
 
 
 def _check_shapes(
@@ -64,26 +75,38 @@ def _check_shapes(
     biases: Sequence[Sequence[float] | None] | None,
     activations: Sequence[str] | None = None,
     target: Sequence[float] | None = None,
-) -> None:
-    """Every matrix, bias vector, input and target fits the one before it (ShapeError naming it)."""
-    if not weights:
+) -> Network:
+    """Every matrix, bias vector, input and target fits the one before it (ShapeError naming it).
+
+    Returns (x, weights, biases, target) as lists of floats.
+
+    Raises:
+        ShapeError: a length does not fit; TypeError: a list or a number is something else.
+    """
+    if not expect_sequence(weights, "weights", "a list of matrices (one per layer)"):
         raise ShapeError("weights: expected at least one layer, got none")
     if activations is not None:
         _length("activations", activations, len(weights), "names (one per layer)")
     if biases is not None:
         _length("biases", biases, len(weights), "entries (one per layer, None for none)")
+    if not expect_sequence(x, "x", "a list of inputs"):
+        raise ShapeError("x: expected at least one input, got none")
+    xs = _numbers("x", x, len(x), "inputs")
+    Ws: list[Matrix] = []
+    bs: list[Vector | None] = []
     fan_in = len(x)
     for l, W in enumerate(weights):
-        if not W:
+        if not expect_sequence(W, f"weights[{l}]", "a list of rows"):
             raise ShapeError(f"weights[{l}]: expected at least one row, got none")
-        for j, row in enumerate(W):
-            _length(f"weights[{l}][{j}]", row, fan_in, "weights (one per input of the layer)")
+        what = "weights (one per input of the layer)"
+        Ws.append([_numbers(f"weights[{l}][{j}]", row, fan_in, what) for j, row in enumerate(W)])
         b = None if biases is None else biases[l]
-        if b is not None:
-            _length(f"biases[{l}]", b, len(W), "values (one per neuron)")
+        bs.append(
+            None if b is None else _numbers(f"biases[{l}]", b, len(W), "values (one per neuron)")
+        )
         fan_in = len(W)
-    if target is not None:
-        _length("target", target, fan_in, "values (one per output)")
+    t = None if target is None else _numbers("target", target, fan_in, "values (one per output)")
+    return xs, Ws, (None if biases is None else bs), t
 
 
 def _check(loss: str, activations: Sequence[str]) -> None:
@@ -139,7 +162,10 @@ def backprop_221(
     if loss not in ("squared_error", "cross_entropy"):
         raise ValueError(f"backprop_221 writes out squared_error and cross_entropy, not {loss!r}")
     _length("x", x, 2, "inputs")
-    _check_shapes(x, [W1, [W2]], None if b1 is None else [b1, None])
+    x, (W1, (W2,)), _, _ = _check_shapes(x, [W1, [W2]], None if b1 is None else [b1, None])
+    b1 = None if b1 is None else _numbers("b1", b1, 2, "biases")
+    t = expect_real(t, "t")
+    b2 = None if b2 is None else expect_real(b2, "b2")
     x1, x2 = x
     (w11, w12), (w21, w22) = W1  # w_ji: into hidden neuron j from input i
     v1, v2 = W2  # into the output from hidden neuron 1, 2
@@ -240,7 +266,7 @@ def forward(
     activations: Sequence[str],
 ) -> tuple[list[Vector], list[Vector]]:
     """(z, a) with z[l] = z⁽ˡ⁺¹⁾ and a[0] = x, a[l] = a⁽ˡ⁾."""
-    _check_shapes(x, weights, biases, activations)
+    x, weights, biases, _ = _check_shapes(x, weights, biases, activations)
     a: list[Vector] = [list(x)]
     z: list[Vector] = []
     for l, W in enumerate(weights):
@@ -285,8 +311,8 @@ def backprop(
 ) -> Backprop:
     """Forward pass, loss and every δ⁽ˡ⁾ and gradient for one sample (§12–13 of example 004)."""
     _check(loss, activations)
-    _check_shapes(x, weights, biases, activations, target)
-    t = list(target)
+    x, weights, biases, checked_target = _check_shapes(x, weights, biases, activations, target)
+    t = list(checked_target or ())
     z, a = forward(x, weights, biases, activations)
     y = a[-1]
     n_layers = len(weights)
@@ -396,10 +422,14 @@ def sgd_update(
     Raises:
         ShapeError: a gradient's shape differs from its parameter's.
     """
-    fan_in = weights[0][0] if weights and weights[0] else []  # _check_shapes names what is missing
-    _check_shapes(fan_in, weights, biases)
+    first = expect_sequence(weights, "weights", "a list of matrices")[:1]
+    rows = expect_sequence(first[0], "weights[0]", "a list of rows") if first else []
+    fan_in = rows[0] if rows else [0.0]  # _check_shapes names what is missing
+    lr = expect_real(lr, "lr")
+    _, weights, biases, _ = _check_shapes(fan_in, weights, biases)
     _length("dL_dW", dL_dW, len(weights), "matrices (one per layer)")
-    _check_shapes(fan_in, dL_dW, dL_db if biases is not None else None)
+    _, dL_dW, gb, _ = _check_shapes(fan_in, dL_dW, dL_db if biases is not None else None)
+    dL_db = [] if gb is None else [g or [] for g in gb]
     for l, (W, gW) in enumerate(zip(weights, dL_dW)):
         _length(f"dL_dW[{l}]", gW, len(W), "rows (one per neuron)")
     new_weights = [

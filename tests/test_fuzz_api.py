@@ -7,9 +7,7 @@ raw one (see ``fuzz_strategies.assert_documented``). Numeric results follow the 
 finite floats in, inf/nan out, never an ``OverflowError``. Nothing outside the test's temporary
 folder may change.
 
-Areas whose validation is being added on another branch are marked ``xfail(strict=True)`` naming
-that branch; each carries an ``@example`` that fails today, so the mark is exact on every run, and
-once the branch is merged the strict mark turns the pass into a failure until it is removed.
+Areas once found wanting carry an ``@example`` of the case that failed, so it is tried on every run.
 """
 
 from __future__ import annotations
@@ -67,12 +65,8 @@ from microgradnet.gradcheck import gradcheck, gradgradcheck, numerical_gradient,
 from microgradnet.terminal import one_line, printable
 
 ROOT = Path(__file__).resolve().parent.parent
-#: A test whose failure is another branch's: fail fast on the pinned example, no shrinking.
-OTHER_BRANCH = settings(FUZZ, phases=[Phase.explicit, Phase.generate])
-
-
-def xfail(issue: int, what: str) -> pytest.MarkDecorator:
-    return pytest.mark.xfail(strict=True, reason=f"fixed on branch issue-{issue}: {what}")
+#: The pinned examples first, then generated ones; no shrinking (a failure shows the case as drawn).
+PINNED_FIRST = settings(FUZZ, phases=[Phase.explicit, Phase.generate])
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -143,7 +137,7 @@ def test_the_context_managers_take_what_they_document(flag: Any) -> None:
     call(enter)
 
 
-@OTHER_BRANCH
+@PINNED_FIRST
 @given(arg=scalars | vectors)
 @example(arg=None)
 def test_graph_functions_refuse_what_is_not_a_value(arg: Any) -> None:
@@ -162,7 +156,7 @@ def test_a_deep_chain_pickles() -> None:
     assert pickle.loads(pickle.dumps(y)).data == 0.5
 
 
-@OTHER_BRANCH
+@PINNED_FIRST
 @given(arg=scalars | vectors)
 @example(arg=0.5)
 def test_gradients_refuse_what_is_not_a_sequence_of_values(arg: Any) -> None:
@@ -176,7 +170,7 @@ def test_gradients_refuse_what_is_not_a_sequence_of_values(arg: Any) -> None:
 # ---- nn, losses, optim (issue-12) -----------------------------------------------------------------
 
 
-@OTHER_BRANCH
+@PINNED_FIRST
 @given(n=scalars, sizes=vectors, activation=scalars | st.just("sigmoid"), rng=scalars)
 @example(n=2, sizes=[1], activation="sigmoid", rng=5)
 def test_networks_refuse_bad_shapes_and_types(
@@ -187,7 +181,7 @@ def test_networks_refuse_bad_shapes_and_types(
     call(Neuron, sizes, n)
 
 
-@OTHER_BRANCH
+@PINNED_FIRST
 @given(parameters=scalars | vectors, lr=scalars)
 @example(parameters=0.5, lr=0.1)
 def test_sgd_refuses_bad_parameters_and_rates(parameters: Any, lr: Any) -> None:
@@ -195,7 +189,7 @@ def test_sgd_refuses_bad_parameters_and_rates(parameters: Any, lr: Any) -> None:
     call(SGD, [Value(1.0)], lr)
 
 
-@OTHER_BRANCH
+@PINNED_FIRST
 @given(y=scalars | vectors, t=scalars | vectors)
 @example(y=[Value(0.5)], t="10")
 def test_losses_refuse_bad_outputs_and_targets(y: Any, t: Any) -> None:
@@ -208,7 +202,7 @@ def test_losses_refuse_bad_outputs_and_targets(y: Any, t: Any) -> None:
 # ---- render (issue-13) ------------------------------------------------------------------------------
 
 
-@OTHER_BRANCH
+@PINNED_FIRST
 @given(
     arg=scalars | vectors | hostile_text, option=st.sampled_from(["precision", "neuron", "values"])
 )
@@ -228,16 +222,10 @@ def test_render_refuses_bad_arguments(arg: Any, option: str) -> None:
 # ---- deltas (issue-10) ------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="not fixed on any branch yet: issue-10 made deltas refuse mismatched lengths "
-    "(ShapeError), but a number or a str where a list belongs (target=0.5, W='nan') and a str "
-    "where a number belongs still give Python's raw TypeError",
-)
-@OTHER_BRANCH
+@PINNED_FIRST
 @given(x=vectors, W=st.lists(vectors, max_size=3) | wrong_types, t=scalars | vectors)
 @example(x=[1.0, 1.0], W=[[1.0]], t=0.5)  # mismatched lengths: a ShapeError since issue-10
-@example(x=[1.0], W=[[1.0]], t=0.5)  # backprop(target=0.5): the raw "float has no len()"
+@example(x=[1.0], W=[[1.0]], t=0.5)  # backprop(target=0.5): a TypeError naming target
 def test_deltas_refuse_bad_shapes_and_types(x: Any, W: Any, t: Any) -> None:
     call(deltas.backprop_221, x, W, [0.5, 0.6], t)
     call(deltas.backprop, x, [W], None, t, activations=["sigmoid"], loss="squared_error")
@@ -245,7 +233,7 @@ def test_deltas_refuse_bad_shapes_and_types(x: Any, W: Any, t: Any) -> None:
     call(deltas.sgd_update, [W], None, [W], [x], t)
 
 
-@OTHER_BRANCH
+@PINNED_FIRST
 @given(
     x=st.lists(finite_floats, min_size=2, max_size=2),
     w=finite_floats,
