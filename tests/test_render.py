@@ -34,7 +34,7 @@ from microgradnet.render import (
     to_svg,
     write,
 )
-from microgradnet.tutorial.format import load
+from microgradnet.tutorial.format import load, shipped
 
 SNAPSHOTS = Path(__file__).parent / "snapshots" / "render"
 HAS_DOT = shutil.which("dot") is not None
@@ -116,9 +116,12 @@ def check_snapshot(name: str, source: str) -> None:
     )
 
 
+SHIPPED = sorted(shipped())  # every example that ships, the seeds and the transcribed ones
+
+
 # ---- DOT snapshots of the shipped examples, per kind ----------------------------------------
 @pytest.mark.parametrize("kind", KINDS)
-@pytest.mark.parametrize("name", ["glickert", "manual-221"])
+@pytest.mark.parametrize("name", SHIPPED)
 def test_snapshot_per_shipped_example_and_kind(name: str, kind: str) -> None:
     check_snapshot(f"{name}_{kind}.dot", example_figure(load(name), kind).source)
 
@@ -291,12 +294,13 @@ def test_per_sample_grouping_of_a_batch_loss() -> None:
 
 # ---- typography ---------------------------------------------------------------------------
 @pytest.mark.parametrize("kind", KINDS)
-@pytest.mark.parametrize("name", ["glickert", "manual-221"])
+@pytest.mark.parametrize("name", SHIPPED)
 def test_no_literal_tex_in_any_text(name: str, kind: str) -> None:
     svg = to_svg(example_figure(load(name), kind), route="embedded")
     words = svg_words(svg)
     assert words and not [w for w in words if "_{" in w or "^{" in w or "\\" in w]
-    assert '<tspan baseline-shift="-0.25em"' in svg  # real subscripts
+    if name in ("glickert", "manual-221"):  # notations with subscripts (nnwj-online has none)
+        assert '<tspan baseline-shift="-0.25em"' in svg  # real subscripts
 
 
 def test_symbols_become_real_subscripts_and_superscripts() -> None:
@@ -714,7 +718,8 @@ def arrowhead_crossings(svg: str) -> list[tuple[str, str]]:
 @pytest.mark.parametrize("kind", ["computation", "network", "update"])
 @pytest.mark.parametrize("name", ["glickert", "manual-221"])
 def test_no_edge_crosses_another_at_an_arrowhead(name: str, kind: str) -> None:
-    # Not the backward figure: its long edge labels leave manual-221 one crossing (see README).
+    # The seeds only: the backward figure's long edge labels leave manual-221 one crossing, and
+    # the transcribed han-kamber and mazur examples still have some (issue 13 stays open on it).
     svg = to_svg(example_figure(load(name), kind), route="embedded")
     assert edge_geometry(svg), "no edges found: the test would pass vacuously"
     assert arrowhead_crossings(svg) == []
