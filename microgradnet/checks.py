@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from numbers import Real
 from typing import Any
 
-__all__ = ["expect_real", "expect_sequence"]
+__all__ = ["expect_real", "expect_sequence", "shown"]
 
 
 def expect_sequence(value: Any, where: str, what: str = "a list") -> Sequence[Any]:
@@ -21,7 +21,7 @@ def expect_sequence(value: Any, where: str, what: str = "a list") -> Sequence[An
     """
     if isinstance(value, list | tuple):
         return value
-    raise TypeError(f"{where}: expected {what}, got {type(value).__name__} ({value!r})"[:200])
+    raise TypeError(f"{where}: expected {what}, got {type(value).__name__} ({shown(value)})")
 
 
 def expect_real(value: Any, where: str) -> float:
@@ -32,7 +32,7 @@ def expect_real(value: Any, where: str) -> float:
     """
     if isinstance(value, bool) or not isinstance(value, Real):
         raise TypeError(
-            f"{where}: expected a real number, got {type(value).__name__} ({value!r})"[:200]
+            f"{where}: expected a real number, got {type(value).__name__} ({shown(value)})"
         )
     try:
         return float(value)
@@ -40,3 +40,12 @@ def expect_real(value: Any, where: str) -> float:
         if isinstance(value, int):
             return math.inf if value > 0 else -math.inf
         raise
+
+
+def shown(value: object) -> str:
+    """``repr(value)`` cut to 120 characters (an int too long to print is described instead)."""
+    try:
+        text = repr(value)
+    except ValueError:  # an int beyond Python's 4,300-digit printing limit
+        return "a very long number"
+    return text if len(text) <= 120 else text[:117] + "..."

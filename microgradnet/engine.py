@@ -38,7 +38,7 @@ from numbers import Real
 from operator import attrgetter
 from typing import TYPE_CHECKING, Union
 
-from microgradnet.checks import expect_sequence
+from microgradnet.checks import expect_sequence, shown
 from microgradnet.errors import AnomalyError, ShapeError
 from microgradnet.graph import topological_order
 from microgradnet.numerics import (
@@ -562,9 +562,9 @@ def _dot_type_error(weights: Sequence[object], bias: object) -> TypeError:
     for i, w in enumerate(weights):
         if not isinstance(w, Value):
             return TypeError(
-                f"dot: weights[{i}] must be a Value (a parameter), got {type(w).__name__}: {w!r}"
+                f"dot: weights[{i}] must be a Value (a parameter), got {type(w).__name__}: {shown(w)}"
             )
-    return TypeError(f"dot: bias must be a Value or None, got {type(bias).__name__}: {bias!r}")
+    return TypeError(f"dot: bias must be a Value or None, got {type(bias).__name__}: {shown(bias)}")
 
 
 _ONES_CACHE: dict[int, tuple[float, ...]] = {}

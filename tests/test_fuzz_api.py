@@ -335,3 +335,11 @@ def test_a_documented_error_with_a_raw_message_is_caught_by_the_oracle() -> None
     with pytest.raises(AssertionError, match="undocumented AttributeError"):
         assert_documented(AttributeError("x"))
     assert_documented(ValueError("eps: expected a finite number > 0, got 0.0"))
+
+
+def test_messages_stay_short_for_huge_arguments() -> None:
+    """A 5,000-digit int (which Python cannot even print) or a 1,000-item list in a message."""
+    for weights in (10**5000, [[1] * 1000]):
+        with pytest.raises(TypeError) as caught:
+            dot(weights, [Value(1.0)])  # type: ignore[arg-type]
+        assert len(str(caught.value)) < 200, str(caught.value)[:300]
