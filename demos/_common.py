@@ -18,9 +18,11 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
+from microgradnet.arguments import whole
 from microgradnet.errors import FileError, RenderError
 from microgradnet.files import check_target, write_atomic
 from microgradnet.terminal import one_line
+from microgradnet.tutorial.format import MAX_PLACES
 
 if TYPE_CHECKING:
     import graphviz  # type: ignore[import-untyped]  # the package ships no type information
@@ -130,7 +132,8 @@ def run(main: Callable[[Sequence[str] | None], int], argv: Sequence[str] | None 
         return 2
     except OSError as error:  # stdout on a full disk or into a closed pipe
         print(
-            one_line(f"error: cannot print the output: {(error.strerror or str(error)).lower()}"), file=sys.stderr
+            one_line(f"error: cannot print the output: {(error.strerror or str(error)).lower()}"),
+            file=sys.stderr,
         )
         _silence_stdout()
         return 2
@@ -146,15 +149,8 @@ def _silence_stdout() -> None:
         pass
 
 
-def places(text: str) -> int:
-    """An argparse type: decimals to print, 0 to 15 (as the microgradnet CLI's --places)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if not 0 <= value <= 15:
-        raise argparse.ArgumentTypeError(f"expected 0 to 15, got {value}")
-    return value
+#: An argparse type: decimals to print, as the microgradnet CLI's --places.
+places = whole(0, MAX_PLACES)
 
 
 def heading(title: str) -> str:

@@ -23,18 +23,18 @@ from typing import NoReturn, TextIO
 from microgradnet import __version__, render
 from microgradnet._render_backend import FORMATS
 from microgradnet._render_example import KINDS, example_figure
+from microgradnet.arguments import real, whole
 from microgradnet.errors import FileError
 from microgradnet.files import check_target
 from microgradnet.terminal import one_line, printable
 from microgradnet.tutorial import write_check as check_report
 from microgradnet.tutorial import write_walkthrough as report
 from microgradnet.tutorial.checker import check
-from microgradnet.tutorial.format import Example, ExampleError, load, shipped
+from microgradnet.tutorial.format import MAX_PLACES, MAX_STEPS, Example, ExampleError, load, shipped
 from microgradnet.tutorial.walkthrough import run
 
 __all__ = ["main"]
 
-_MAX_STEPS = 100_000
 EXIT_ERROR, EXIT_BUG, EXIT_INTERRUPTED = 2, 70, 130  # 70 is sysexits' EX_SOFTWARE
 
 
@@ -47,22 +47,8 @@ class _Parser(argparse.ArgumentParser):
         raise _UsageError(f"{self.prog}: {message} (see --help)")
 
 
-def _count(text: str, low: int, high: int) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if not low <= value <= high:
-        raise argparse.ArgumentTypeError(f"expected {low} to {high}, got {value}")
-    return value
-
-
-def _places(text: str) -> int:
-    return _count(text, 0, 15)
-
-
-def _steps(text: str) -> int:
-    return _count(text, 1, _MAX_STEPS)
+_places = whole(0, MAX_PLACES)
+_steps = whole(1, MAX_STEPS)
 
 
 def _format(choices: Sequence[str]) -> Callable[[str], str]:
@@ -134,30 +120,17 @@ def _parser() -> _Parser:
 def _picture_options(graph: argparse.ArgumentParser) -> None:
     """Layout and content options of the graph command (the render keywords, CLI-spelled)."""
     graph.add_argument("--size", type=_size, help="slide (10x5.625 in), paper (6.5x9 in) or WxH")
-    graph.add_argument("--dpi", type=_real(18, 1200), default=render.DEFAULT_DPI, help="PNG dpi")
-    graph.add_argument("--font-size", type=_real(4, 72), default=14.0, help="points")
+    graph.add_argument("--dpi", type=real(18, 1200), default=render.DEFAULT_DPI, help="PNG dpi")
+    graph.add_argument("--font-size", type=real(4, 72), default=14.0, help="points")
     graph.add_argument("--direction", choices=("LR", "TB"), help="default: LR (backward: TB)")
-    graph.add_argument("--precision", type=lambda t: _count(t, 1, 17), default=4)
+    graph.add_argument("--precision", type=whole(1, 17), default=4)
     graph.add_argument(
         "--neuron", type=_neuron, metavar="L,J", help="network: one neuron (1-based)"
     )
     graph.add_argument("--view", choices=("value", "neuron"), default="value")
-    graph.add_argument("--max-depth", type=lambda t: _count(t, 0, 10**6))
-    graph.add_argument("--max-nodes", type=lambda t: _count(t, 1, 10**6))
+    graph.add_argument("--max-depth", type=whole(0, 10**6))
+    graph.add_argument("--max-nodes", type=whole(1, 10**6))
     graph.add_argument("--color-by-grad", action="store_true", help="fill by signed gradient")
-
-
-def _real(low: float, high: float) -> Callable[[str], float]:
-    def parse(text: str) -> float:
-        try:
-            value = float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-        if not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"expected {low:g} to {high:g}, got {text}")
-        return value
-
-    return parse
 
 
 def _size(text: str) -> str | tuple[float, float]:

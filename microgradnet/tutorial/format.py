@@ -128,7 +128,10 @@ _AT_KEYS = ("step", "pattern", "where", "published")
 PRODUCT_ORDERS = ("weight_first", "input_first")
 _NUMBER = re.compile(r"^[+\-−]?\d+(\.\d+)?([eE][+\-−]?\d{1,3})?$")
 _GIVEN_KINDS = ("x", "t", "W", "b")
-_MAX_STEPS = 100_000
+MAX_STEPS = 100_000
+"""The most training steps an example (or ``--steps``) may ask for."""
+MAX_PLACES = 15
+"""The most decimals a number is printed with (float64 carries about 15–17 digits)."""
 _FLOAT_MAX = int(sys.float_info.max)
 #: Size limits, checked before any work starts (see the module docstring).
 MAX_LAYERS = 20
@@ -470,10 +473,10 @@ class _Parser:
             path = f"at[{n}]"
             self.check_keys(table, _AT_KEYS, path)
             step = table.get("step", 0)
-            if isinstance(step, bool) or not isinstance(step, int) or not 0 <= step <= _MAX_STEPS:
+            if isinstance(step, bool) or not isinstance(step, int) or not 0 <= step <= MAX_STEPS:
                 raise self.fail(
                     f"{path}.step",
-                    f"expected a whole number from 0 to {_MAX_STEPS}, got {_kind(step)}",
+                    f"expected a whole number from 0 to {MAX_STEPS}, got {_kind(step)}",
                 )
             pattern = table.get("pattern", step % n_patterns + 1)
             if (
@@ -569,16 +572,18 @@ class _Parser:
 
     def steps(self, data: Mapping[str, Any]) -> int:
         steps = data.get("steps", 1)
-        if isinstance(steps, bool) or not isinstance(steps, int) or not 1 <= steps <= _MAX_STEPS:
+        if isinstance(steps, bool) or not isinstance(steps, int) or not 1 <= steps <= MAX_STEPS:
             raise self.fail(
-                "steps", f"expected a whole number from 1 to {_MAX_STEPS}, got {steps!r}"
+                "steps", f"expected a whole number from 1 to {MAX_STEPS}, got {steps!r}"
             )
         return steps
 
     def places(self, data: Mapping[str, Any]) -> int:
         places = data.get("places", 6)
-        if isinstance(places, bool) or not isinstance(places, int) or not 0 <= places <= 15:
-            raise self.fail("places", f"expected a whole number from 0 to 15, got {places!r}")
+        if isinstance(places, bool) or not isinstance(places, int) or not 0 <= places <= MAX_PLACES:
+            raise self.fail(
+                "places", f"expected a whole number from 0 to {MAX_PLACES}, got {places!r}"
+            )
         return places
 
     def products(self, data: Mapping[str, Any]) -> str:

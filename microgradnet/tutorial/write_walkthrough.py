@@ -10,7 +10,7 @@ from typing import Any
 
 from microgradnet.tutorial.checker import check
 from microgradnet.tutorial.equations import Side
-from microgradnet.tutorial.format import Example, Printing
+from microgradnet.tutorial.format import MAX_PLACES, Example, Printing
 from microgradnet.tutorial.formatting import (
     INDENT,
     WIDTH,
@@ -474,8 +474,8 @@ def walkthrough(w: Walkthrough, fmt: str = "text", places: int | None = None) ->
         ValueError: unknown format or a negative ``places``.
     """
     places = w.example.places if places is None else places
-    if not 0 <= places <= 15:
-        raise ValueError(f"places must be from 0 to 15, got {places}")
+    if not 0 <= places <= MAX_PLACES:
+        raise ValueError(f"places must be from 0 to {MAX_PLACES}, got {places}")
     writers = {"text": _text, "markdown": _markdown, "latex": _latex, "json": _json}
     if fmt not in writers:
         raise ValueError(f"unknown format {fmt!r}; valid: {', '.join(FORMATS)}")
