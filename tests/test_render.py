@@ -10,10 +10,10 @@ import random
 import re
 import shutil
 import struct
-import subprocess
 from pathlib import Path
 
 import pytest
+from latex import compile_latex, needs_pdflatex
 
 from microgradnet import _render_backend
 from microgradnet._render_backend import Route
@@ -456,7 +456,7 @@ def test_update_diagram_shows_old_new_and_step() -> None:
 
 
 @pytest.mark.latex
-@pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex is not on PATH")
+@needs_pdflatex
 def test_tikz_network_compiles_in_a_beamer_slide(tmp_path: Path) -> None:
     example = load("glickert")
     write(example_figure(example, "network"), tmp_path / "net.tex")
@@ -466,17 +466,7 @@ def test_tikz_network_compiles_in_a_beamer_slide(tmp_path: Path) -> None:
         "\\documentclass{beamer}\n\\usepackage{tikz}\n\\begin{document}\n"
         "\\begin{frame}{Glickert's network}\n\\input{net.tex}\n\\end{frame}\n\\end{document}\n"
     )
-    (tmp_path / "slide.tex").write_text(slide, encoding="utf-8")
-    done = subprocess.run(
-        ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "slide.tex"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout[-2000:]
-    assert (tmp_path / "slide.pdf").read_bytes()[:5] == b"%PDF-"
+    compile_latex(tmp_path, "slide", slide)
 
 
 def test_tex_is_only_for_network_diagrams(tmp_path: Path) -> None:

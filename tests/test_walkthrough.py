@@ -11,13 +11,12 @@ import itertools
 import json
 import math
 import os
-import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
+from latex import compile_latex, needs_pdflatex
 from strategies import NetCase, net_cases
 
 from microgradnet import deltas
@@ -318,23 +317,11 @@ def test_json_output_carries_full_precision_and_the_documents_printings() -> Non
 
 
 @pytest.mark.latex
-@pytest.mark.skipif(
-    shutil.which("pdflatex") is None, reason="needs the pdflatex program (TeX Live)"
-)
+@needs_pdflatex
 @pytest.mark.parametrize("name", list(shipped()))
 def test_latex_output_compiles_without_overfull_lines(name: str, tmp_path: Path) -> None:
     body = walkthrough(run(load(name), steps=3), "latex")
     document = "\\documentclass{article}\n\\usepackage{amsmath,amssymb}\n\\begin{document}\n" + body
-    (tmp_path / "w.tex").write_text(document + "\\end{document}\n", encoding="utf-8")
-    done = subprocess.run(
-        ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "w.tex"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout[-2000:]
-    log = (tmp_path / "w.log").read_text(encoding="utf-8", errors="replace")
+    log = compile_latex(tmp_path, "w", document + "\\end{document}\n")
     if name in ("glickert", "manual-221"):  # the new examples still have a few wide rows
         assert "Overfull" not in log
