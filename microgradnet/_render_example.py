@@ -62,9 +62,14 @@ def example_names(example: Example) -> dict[str, str]:
     """Every quantity of the example's network in the example's own symbols (text form)."""
     keys = ["L"] + [f"x[{i}]" for i in range(len(example.inputs))]
     keys += [f"t[{k}]" for k in range(len(example.targets))]
+    shared: dict[str, str] = {}  # a layer's one shared bias: every neuron shows b{l}[0]'s symbol
     for l, layer in enumerate(example.layers, start=1):
         for j, row in enumerate(layer.weights):
             keys += [f"z{l}[{j}]", f"a{l}[{j}]", f"delta{l}[{j}]"]
             keys += [f"W{l}[{j},{i}]" for i in range(len(row))]
-            keys += [] if layer.biases is None else [f"b{l}[{j}]"]
-    return {key: example.notation(key).text for key in keys}
+            if layer.biases is not None and layer.shared and j > 0:
+                shared[f"b{l}[{j}]"] = f"b{l}[0]"
+            elif layer.biases is not None:
+                keys.append(f"b{l}[{j}]")
+    names = {key: example.notation(key).text for key in keys}
+    return names | {key: names[first] for key, first in shared.items()}

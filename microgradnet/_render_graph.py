@@ -9,6 +9,7 @@ gives the same DOT source.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import deque
 from collections.abc import Iterable, Mapping
@@ -145,6 +146,7 @@ class _Drawing:
         self.kinds = _kinds(order, kept, mlp)
         clustered = mlp is not None and not options.backward  # edge labels need the room
         self.groups = neuron_groups(order, kept) if clustered else {}
+        self.ordered = mlp is not None  # inputs and neurons in index order
         self.edges = [e for e in edges(order) if e[1] in set(kept)]
         self.uses = _use_counts(self.edges)
         self.scale = grad_classes(order[i].grad for i in kept) if options.color_by_grad else None
@@ -154,8 +156,11 @@ class _Drawing:
         for layer in layers:
             self._emit_layer(dot, layer)
         for i in self.kept:
-            if i not in self.groups and not (layers and self._is_input(i)):
+            if i not in self.groups and not (self.ordered and self._in_row(i)):
                 self._emit_value(dot, i)
+        if self.ordered and not layers:
+            self._emit_inputs(dot, tail_first=True)
+            self._emit_activations(dot)
         self._emit_edges(dot)
         if self.scale is not None:
             self._emit_key(dot)
@@ -183,6 +188,13 @@ class _Drawing:
             for k in range(len(values) - 1):
                 key.edge(f"key{k}", f"key{k + 1}", style="invis")
 
+    def _in_row(self, i: int) -> bool:
+        """An input, or (without clusters) a neuron's activation below the root: drawn in a row."""
+        if self._is_input(i) or self.groups or i == len(self.order) - 1:
+            return self._is_input(i)
+        match = _NEURON_LABEL.fullmatch(self.order[i].label)
+        return match is not None and match.group(1) == "a"
+
     def _is_input(self, i: int) -> bool:
         return _INPUT_LABEL.fullmatch(self.order[i].label) is not None
 
@@ -208,6 +220,8 @@ class _Drawing:
             style["style"] = "filled,dashed"
         if kind == "loss":
             style["penwidth"] = "2"
+            if self.ordered:  # its operands (the terms of a sum over outputs) in operand order,
+                style["ordering"] = "in"  # which keeps the output neurons in index order
         return style
 
     def _header(self, i: int, fill: str) -> str:
@@ -264,15 +278,72 @@ class _Drawing:
             layer_graph.attr(label=f"layer {layer}", style="rounded", color="#9e9e9e")
             layer_graph.attr(fontcolor=MUTED_INK)
             if layer == 1:
-                for i in self.kept:
-                    if self._is_input(i):
-                        self._emit_value(layer_graph, i)
+                self._emit_inputs(layer_graph)
             for j in reversed(neurons):  # dot stacks later clusters on top
                 with layer_graph.subgraph(name=f"cluster_layer{layer}_neuron{j}") as cluster:
-                    cluster.attr(label=f"neuron {j + 1}", style="rounded,dashed", color="#bdbdbd")
-                    for i in self.kept:
-                        if self.groups.get(i) == (layer, j):
-                            self._emit_value(cluster, i)
+                    title = marked(f"neuron {self.name(f'a{layer}[{j}]')}")
+                    cluster.attr(label=title, style="rounded,dashed", color="#bdbdbd")
+                    self._emit_neuron(cluster, [i for i in self.kept if self.groups.get(i) == (layer, j)])
+
+    def _index_of(self, label: str) -> int | None:
+        return next((i for i in self.kept if self.order[i].label == label), None)
+
+    def _emit_inputs(self, dot: Picture, *, tail_first: bool = False) -> None:
+        inputs = sorted((i for i in self.kept if self._is_input(i)), key=self._input_index)
+        self._emit_in_order(dot, "inputs", inputs, tail_first=tail_first)
+
+    def _emit_activations(self, dot: Picture) -> None:
+        """Without clusters, each layer's activations a⁽ˡ⁾ⱼ in a row of their own, in order."""
+        found: dict[int, list[tuple[int, int]]] = {}
+        for i in self.kept:
+            match = _NEURON_LABEL.fullmatch(self.order[i].label)
+            if match and match.group(1) == "a" and i != len(self.order) - 1:
+                found.setdefault(int(match.group(2)), []).append((int(match.group(3)), i))
+        for layer, members in sorted(found.items()):
+            ids = [i for _, i in sorted(members)]
+            self._emit_in_order(dot, f"activations{layer}", ids, tail_first=True)
+
+    def _emit_in_order(
+        self, dot: Picture, name: str, ids: list[int], *, tail_first: bool
+    ) -> None:
+        """``ids`` in one rank, in order (top to bottom in LR, left to right in TB), chained by
+        invisible edges: outside a cluster a flat edge's tail comes first, inside one last."""
+        with dot.subgraph(name=name) as column:
+            column.attr(rank="same")
+            for i in ids:
+                self._emit_value(column, i)
+            chain = ids if tail_first else ids[::-1]
+            for tail, head in itertools.pairwise(chain):
+                column.edge(f"n{tail}", f"n{head}", style="invis")
+
+    def _input_index(self, i: int) -> int:
+        return int(self.order[i].label[2:-1])
+
+    def _emit_neuron(self, dot: Picture, members: list[int]) -> None:
+        """A neuron's values; each parameter together with the one value it feeds (w with w·x,
+        b with z) in a cluster without a box, so that it stands right beside it."""
+        pairs = self._parameter_pairs(members)
+        paired = {i for pair in pairs for i in pair}
+        for parameter, consumer in pairs:
+            with dot.subgraph(name=f"cluster_pair{consumer}") as pair:
+                pair.attr(label="", peripheries="0", margin="0")
+                self._emit_value(pair, consumer)
+                self._emit_value(pair, parameter)
+        for i in members:
+            if i not in paired:
+                self._emit_value(dot, i)
+
+    def _parameter_pairs(self, members: list[int]) -> list[tuple[int, int]]:
+        consumers: dict[int, list[int]] = {}
+        for parent, child, _position in self.edges:
+            consumers.setdefault(parent, []).append(child)
+        inside = set(members)
+        pairs = []
+        for i in members:
+            fed = consumers.get(i, [])
+            if self.kinds.get(i) == "parameter" and len(fed) == 1 and fed[0] in inside:
+                pairs.append((i, fed[0]))
+        return pairs
 
 
 def _backward_edge(child: Value, position: int, precision: int) -> dict[str, str]:

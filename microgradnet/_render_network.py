@@ -231,15 +231,27 @@ def _emit_weights(
     diagram: Diagram,
     name: Namer,
 ) -> None:
-    """Each weight as a box on its edge: source → [w = …] → neuron."""
-    for j in indices:
-        unit = mlp.layers[layer - 1].neurons[j]
-        for i, weight in enumerate(unit.weights):
-            canonical = f"W{layer}[{j},{i}]"
-            box = f"w{layer}_{j}_{i}"
-            dot.node(box, **_weight_label(name, canonical, weight.data, diagram), **_WEIGHT_BOX)
-            dot.edge(node_id(layer - 1, i), box, arrowhead="none")
-            dot.edge(box, node_id(layer, j))
+    """Each weight as a box on its edge: source → [w = …] → neuron.
+
+    The boxes stand in one column ordered by the neuron they feed, then by source (W₁₁, W₁₂, …,
+    W₂₁, …): the edges into each neuron then come from adjacent boxes and never cross near an
+    arrowhead; the crossings of a fully connected layer all fall on the arrowless source side.
+    """
+    boxes = []
+    with dot.subgraph(name=f"weights{layer}") as column:
+        column.attr(rank="same")
+        for j in indices:
+            unit = mlp.layers[layer - 1].neurons[j]
+            for i, weight in enumerate(unit.weights):
+                box = f"w{layer}_{j}_{i}"
+                shown = _weight_label(name, f"W{layer}[{j},{i}]", weight.data, diagram)
+                column.node(box, **shown, **_WEIGHT_BOX)
+                boxes.append((box, i, j))
+        for (upper, _, _), (lower, _, _) in itertools.pairwise(boxes):
+            column.edge(upper, lower, style="invis")  # in LR a flat edge's tail stands above
+    for box, i, j in boxes:
+        dot.edge(node_id(layer - 1, i), box, arrowhead="none")
+        dot.edge(box, node_id(layer, j))
 
 
 _WEIGHT_BOX = {

@@ -152,8 +152,16 @@ _TEXT = re.compile(r"(<text[^>]*>)([^<]*)(</text>)")
 
 
 def svg_markup(svg: str) -> str:
-    """The SVG with each label's lines rewritten from its marked comment (see :func:`text`)."""
-    return _GROUP.sub(_group_markup, svg)
+    """The SVG with each label's lines rewritten from its marked comment (see :func:`text`),
+    and any text that carries markers itself (a cluster title) rewritten in place."""
+    return _TEXT.sub(_text_markup, _GROUP.sub(_group_markup, svg))
+
+
+def _text_markup(found: re.Match[str]) -> str:
+    body = html.unescape(found.group(2))
+    if not _MARKS.search(body):
+        return found.group(0)
+    return found.group(1) + _tspans(body) + found.group(3)
 
 
 def _group_markup(match: re.Match[str]) -> str:
