@@ -9,7 +9,6 @@ gives the same DOT source.
 
 from __future__ import annotations
 
-import itertools
 import re
 from collections import deque
 from collections.abc import Iterable, Mapping
@@ -18,6 +17,7 @@ from typing import TYPE_CHECKING, Literal
 
 from microgradnet._render_backend import Picture, TooLargeError
 from microgradnet._render_names import ROLES, Namer, namer
+from microgradnet._render_placement import Boxes, emit_layer, emit_rows, is_input, parameter_pairs
 from microgradnet._render_style import (
     BORDER,
     FILL,
@@ -50,7 +50,6 @@ DEFAULT_MAX_NODES = 2500
 
 _PARAMETER_LABEL = re.compile(r"[Wb]\d+\[\d+(,\d+)?\]")
 _NEURON_LABEL = re.compile(r"([Wbza])(\d+)\[(\d+)(?:,\d+)?\]")
-_INPUT_LABEL = re.compile(r"x\[\d+\]")
 
 #: How each op is written in its box; "a"/"b" name the operands the edges are marked with.
 _OP_TEXT = {
@@ -149,18 +148,18 @@ class _Drawing:
         self.ordered = mlp is not None  # inputs and neurons in index order
         self.edges = [e for e in edges(order) if e[1] in set(kept)]
         self.uses = _use_counts(self.edges)
+        self.boxes = Boxes(order, kept, self.edges, self.kinds, self._emit_value)
+        self.beside = {c: p for p, c in parameter_pairs(self.boxes, kept)} if self.ordered else {}
         self.scale = grad_classes(order[i].grad for i in kept) if options.color_by_grad else None
 
     def emit(self, dot: Picture) -> None:
         layers = sorted({g[0] for g in self.groups.values()})
         for layer in layers:
-            self._emit_layer(dot, layer)
+            emit_layer(dot, self.boxes, self.groups, layer, self.name)
+        placed = emit_rows(dot, self.boxes) if self.ordered and not layers else set()
         for i in self.kept:
-            if i not in self.groups and not (self.ordered and self._in_row(i)):
+            if i not in self.groups and i not in placed and not (layers and self._is_input(i)):
                 self._emit_value(dot, i)
-        if self.ordered and not layers:
-            self._emit_inputs(dot, tail_first=True)
-            self._emit_activations(dot)
         self._emit_edges(dot)
         if self.scale is not None:
             self._emit_key(dot)
@@ -188,15 +187,12 @@ class _Drawing:
             for k in range(len(values) - 1):
                 key.edge(f"key{k}", f"key{k + 1}", style="invis")
 
-    def _in_row(self, i: int) -> bool:
-        """An input, or (without clusters) a neuron's activation below the root: drawn in a row."""
-        if self._is_input(i) or self.groups or i == len(self.order) - 1:
-            return self._is_input(i)
-        match = _NEURON_LABEL.fullmatch(self.order[i].label)
-        return match is not None and match.group(1) == "a"
+    def _is_product(self, i: int) -> bool:
+        """A product w·x: the value a weight stands beside."""
+        return i in self.beside and self.order[self.beside[i]].label.startswith("W")
 
     def _is_input(self, i: int) -> bool:
-        return _INPUT_LABEL.fullmatch(self.order[i].label) is not None
+        return is_input(self.order, i)
 
     # ---- boxes --------------------------------------------------------------------------
     def _emit_value(self, dot: Picture, i: int) -> None:
@@ -259,91 +255,16 @@ class _Drawing:
         style: dict[str, str] = {}
         node = self.order[child]
         roles = _ROLES.get(node.op) if len(node.parents) == 2 else None
-        if self.kinds.get(parent) == "parameter" and self.groups:
-            style.update(
-                minlen="0", arrowsize="0.5"
-            )  # beside its product: no rank shared by layers
+        if self.kinds.get(parent) == "parameter" and self.ordered:
+            style.update(minlen="0", arrowsize="0.5")  # beside its value: no rank of its own
+        if self.options.backward and self._is_product(parent):
+            style["minlen"] = "2"  # w·x → z crosses its neighbours midway, far from arrowheads
         if roles is not None:
             style.update(headlabel=label(roles[position]), labeldistance="1.8", labelangle="-30")
             style.update(labelfontcolor=MUTED_INK)
         if self.options.backward:
             style.update(_backward_edge(node, position, self.options.precision))
         return style
-
-    # ---- MLP clusters -------------------------------------------------------------------
-    def _emit_layer(self, dot: Picture, layer: int) -> None:
-        """One cluster for the layer (with the inputs, for layer 1), one per neuron inside."""
-        neurons = sorted({g[1] for g in self.groups.values() if g[0] == layer})
-        with dot.subgraph(name=f"cluster_layer{layer}") as layer_graph:
-            layer_graph.attr(label=f"layer {layer}", style="rounded", color="#9e9e9e")
-            layer_graph.attr(fontcolor=MUTED_INK)
-            if layer == 1:
-                self._emit_inputs(layer_graph)
-            for j in reversed(neurons):  # dot stacks later clusters on top
-                with layer_graph.subgraph(name=f"cluster_layer{layer}_neuron{j}") as cluster:
-                    title = marked(f"neuron {self.name(f'a{layer}[{j}]')}")
-                    cluster.attr(label=title, style="rounded,dashed", color="#bdbdbd")
-                    self._emit_neuron(cluster, [i for i in self.kept if self.groups.get(i) == (layer, j)])
-
-    def _index_of(self, label: str) -> int | None:
-        return next((i for i in self.kept if self.order[i].label == label), None)
-
-    def _emit_inputs(self, dot: Picture, *, tail_first: bool = False) -> None:
-        inputs = sorted((i for i in self.kept if self._is_input(i)), key=self._input_index)
-        self._emit_in_order(dot, "inputs", inputs, tail_first=tail_first)
-
-    def _emit_activations(self, dot: Picture) -> None:
-        """Without clusters, each layer's activations a⁽ˡ⁾ⱼ in a row of their own, in order."""
-        found: dict[int, list[tuple[int, int]]] = {}
-        for i in self.kept:
-            match = _NEURON_LABEL.fullmatch(self.order[i].label)
-            if match and match.group(1) == "a" and i != len(self.order) - 1:
-                found.setdefault(int(match.group(2)), []).append((int(match.group(3)), i))
-        for layer, members in sorted(found.items()):
-            ids = [i for _, i in sorted(members)]
-            self._emit_in_order(dot, f"activations{layer}", ids, tail_first=True)
-
-    def _emit_in_order(
-        self, dot: Picture, name: str, ids: list[int], *, tail_first: bool
-    ) -> None:
-        """``ids`` in one rank, in order (top to bottom in LR, left to right in TB), chained by
-        invisible edges: outside a cluster a flat edge's tail comes first, inside one last."""
-        with dot.subgraph(name=name) as column:
-            column.attr(rank="same")
-            for i in ids:
-                self._emit_value(column, i)
-            chain = ids if tail_first else ids[::-1]
-            for tail, head in itertools.pairwise(chain):
-                column.edge(f"n{tail}", f"n{head}", style="invis")
-
-    def _input_index(self, i: int) -> int:
-        return int(self.order[i].label[2:-1])
-
-    def _emit_neuron(self, dot: Picture, members: list[int]) -> None:
-        """A neuron's values; each parameter together with the one value it feeds (w with w·x,
-        b with z) in a cluster without a box, so that it stands right beside it."""
-        pairs = self._parameter_pairs(members)
-        paired = {i for pair in pairs for i in pair}
-        for parameter, consumer in pairs:
-            with dot.subgraph(name=f"cluster_pair{consumer}") as pair:
-                pair.attr(label="", peripheries="0", margin="0")
-                self._emit_value(pair, consumer)
-                self._emit_value(pair, parameter)
-        for i in members:
-            if i not in paired:
-                self._emit_value(dot, i)
-
-    def _parameter_pairs(self, members: list[int]) -> list[tuple[int, int]]:
-        consumers: dict[int, list[int]] = {}
-        for parent, child, _position in self.edges:
-            consumers.setdefault(parent, []).append(child)
-        inside = set(members)
-        pairs = []
-        for i in members:
-            fed = consumers.get(i, [])
-            if self.kinds.get(i) == "parameter" and len(fed) == 1 and fed[0] in inside:
-                pairs.append((i, fed[0]))
-        return pairs
 
 
 def _backward_edge(child: Value, position: int, precision: int) -> dict[str, str]:

@@ -22,6 +22,7 @@ from microgradnet._render_style import contrast
 from microgradnet._render_text import inks_in, marked
 from microgradnet.engine import Value
 from microgradnet.errors import RenderError
+from microgradnet.graph import topological_order
 from microgradnet.losses import half_squared_error, mean
 from microgradnet.nn import MLP
 from microgradnet.render import (
@@ -34,6 +35,7 @@ from microgradnet.render import (
     to_svg,
     write,
 )
+from microgradnet.tutorial.autograd import autograd_graph
 from microgradnet.tutorial.format import load, shipped
 
 SNAPSHOTS = Path(__file__).parent / "snapshots" / "render"
@@ -192,7 +194,7 @@ def test_color_by_grad_is_signed_and_has_a_key() -> None:
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_text_contrast_is_at_least_4_5_on_every_fill(kind: str) -> None:
-    pictures = [example_figure(load(name), kind) for name in ("glickert", "manual-221")]
+    pictures = [example_figure(load(name), kind) for name in SHIPPED]
     if kind == "computation":
         mlp, loss, _ = seed_network(SEED_004)
         pictures.append(computation_graph(loss, mlp=mlp, color_by_grad=True))
@@ -226,6 +228,20 @@ def test_mlp_clusters_group_each_neuron_and_put_the_inputs_in_layer_1() -> None:
     assert body.count('label="×') == 2  # the products w·x joined the neuron
     layer1 = source[source.index("subgraph cluster_layer1 {") :]
     assert 'label="x1' in layer1.split("subgraph cluster_layer2")[0]
+
+
+def test_neuron_clusters_are_titled_by_the_documents_symbol() -> None:
+    svg = to_svg(example_figure(load("glickert"), "computation"), route="embedded")
+    sub = '<tspan baseline-shift="-0.25em" font-size="72%">'
+    clusters = re.findall(r'class="cluster">(.*?)</g>', svg, re.DOTALL)
+    titles = [t for body in clusters for t in re.findall(r"<text[^>]*>(.*?)</text>", body)]
+    assert sorted(titles) == [
+        "layer 1",
+        "layer 2",
+        f"neuron h{sub}1</tspan>",
+        f"neuron h{sub}2</tspan>",
+        "neuron o",
+    ]
 
 
 def test_too_many_nodes_names_a_max_depth_that_fits() -> None:
@@ -294,10 +310,13 @@ def test_per_sample_grouping_of_a_batch_loss() -> None:
 
 
 # ---- typography ---------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "route", ["embedded", pytest.param("dot", marks=[pytest.mark.dot, needs_dot])]
+)
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("name", SHIPPED)
-def test_no_literal_tex_in_any_text(name: str, kind: str) -> None:
-    svg = to_svg(example_figure(load(name), kind), route="embedded")
+def test_no_literal_tex_in_any_text(name: str, kind: str, route: Route) -> None:
+    svg = to_svg(example_figure(load(name), kind), route=route)
     words = svg_words(svg)
     assert words and not [w for w in words if "_{" in w or "^{" in w or "\\" in w]
     if name in ("glickert", "manual-221"):  # notations with subscripts (nnwj-online has none)
@@ -636,6 +655,32 @@ def test_network_neurons_stand_in_index_order(route: Route) -> None:
             assert ys == sorted(ys), (seed, layer, ys)  # top to bottom: 1, 2, 3, 4
 
 
+@pytest.mark.parametrize(
+    "route", ["embedded", pytest.param("dot", marks=[pytest.mark.dot, needs_dot])]
+)
+@pytest.mark.parametrize("kind", ["computation", "backward"])
+@pytest.mark.parametrize("name", SHIPPED)
+def test_inputs_and_neurons_stand_in_index_order(name: str, kind: str, route: Route) -> None:
+    # Measured from the laid-out boxes: top to bottom in the computation graph (LR), left to
+    # right in the backward figure (TB). Columns of one box are skipped; every shipped example
+    # has one of two or more (its inputs at least).
+    example = load(name)
+    _, loss = autograd_graph(example)
+    ids = {v.label: f"n{i}" for i, v in enumerate(topological_order(loss)) if v.label}
+    boxes = node_boxes(to_svg(example_figure(example, kind), route=route))
+    axis = 1 if kind == "computation" else 0  # SVG y grows downwards
+    widths = [len(example.inputs), *(len(layer.weights) for layer in example.layers)]
+    columns = [
+        [ids[f"x[{i}]" if layer == 0 else f"a{layer}[{i}]"] for i in range(width)]
+        for layer, width in enumerate(widths)
+        if width > 1
+    ]
+    assert columns
+    for column in columns:
+        starts = [boxes[node][axis] for node in column]
+        assert starts == sorted(starts), (column, starts)
+
+
 def node_y(svg: str, node: str) -> float:
     """The y of a node's first text line in the SVG (larger is lower)."""
     group = re.search(rf"<title>{node}</title>.*?<text[^>]*y=\"([-\d.]+)\"", svg, re.DOTALL)
@@ -726,6 +771,21 @@ def crosses(a: Point, b: Point, c: Point, d: Point) -> bool:
     return side(a, b, c) * side(a, b, d) < 0 and side(c, d, a) * side(c, d, b) < 0
 
 
+def last_stretch(polyline: list[Point], length: float) -> list[Point]:
+    """The last ``length`` points of path along ``polyline`` (cut exactly), start to end."""
+    stretch = [polyline[-1]]
+    left = length
+    for a, b in itertools.pairwise(polyline[::-1]):
+        step = math.dist(a, b)
+        if step >= left:
+            t = left / step if step else 0.0
+            stretch.append((a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t))
+            break
+        stretch.append(b)
+        left -= step
+    return stretch[::-1]
+
+
 def arrowhead_crossings(svg: str) -> list[tuple[str, str]]:
     """(head, other edge's head) where another edge crosses an arrowhead or the 10 pt before it.
 
@@ -738,8 +798,7 @@ def arrowhead_crossings(svg: str) -> list[tuple[str, str]]:
     for head, polyline, polygon in edges_:
         if polygon is None:
             continue
-        end = polyline[-1]
-        near = [p for p in polyline if math.dist(p, end) <= 10.0]
+        near = last_stretch(polyline, 10.0)
         zone = [*itertools.pairwise(near), *itertools.pairwise([*polygon, polygon[0]])]
         for other_head, other, _ in edges_:
             if other_head == head or other is polyline:
@@ -747,6 +806,32 @@ def arrowhead_crossings(svg: str) -> list[tuple[str, str]]:
             if any(crosses(a, b, c, d) for a, b in zone for c, d in itertools.pairwise(other)):
                 hits.append((head, other_head))
     return hits
+
+
+def two_edges_svg(x: float) -> str:
+    """a → b along y = 5, its arrowhead at x 90–100; c → d straight down the line x = ``x``."""
+    nodes = {"a": (0, 0), "b": (100, 0), "c": (x - 5, -30), "d": (x - 5, 30)}
+    parts = [
+        f'<g id="node{k}" class="node"><title>{n}</title>'
+        f'<polygon points="{x0},{y0} {x0 + 10},{y0} {x0 + 10},{y0 + 10} {x0},{y0 + 10} {x0},{y0}"/>'
+        "</g>"
+        for k, (n, (x0, y0)) in enumerate(nodes.items())
+    ]
+    parts.append(
+        '<g id="edge1" class="edge"><title>a&#45;&gt;b</title><path d="M10,5C40,5 60,5 90,5"/>'
+        '<polygon points="90,2 100,5 90,8 90,2"/></g>'
+    )
+    parts.append(
+        f'<g id="edge2" class="edge"><title>c&#45;&gt;d</title><path d="M{x},-20C{x},0 {x},10 '
+        f'{x},23"/><polygon points="{x - 3},23 {x},30 {x + 3},23 {x - 3},23"/></g>'
+    )
+    return "\n".join(parts)
+
+
+def test_the_crossing_check_finds_an_edge_through_an_arrowhead() -> None:
+    assert arrowhead_crossings(two_edges_svg(95.0)) == [("b", "d")]  # through the arrowhead
+    assert arrowhead_crossings(two_edges_svg(84.0)) == [("b", "d")]  # 6 pt before it
+    assert arrowhead_crossings(two_edges_svg(50.0)) == []  # midway: an ordinary crossing
 
 
 ROUTES = ["embedded", pytest.param("dot", marks=[pytest.mark.dot, needs_dot])]
