@@ -41,7 +41,8 @@ def namer(notation: Mapping[str, str] | None = None, mlp: MLP | None = None) -> 
         if label in given:
             return given[label]
         if label == "target" and one_target and (default is not None or "t[0]" in given):
-            return f"target {name('t[0]')}"  # single-output networks: the document's t
+            symbol = name("t[0]")  # single-output networks: the document's t
+            return symbol if symbol.startswith("target") else f"target {symbol}"
         if label in ROLES:
             return ROLES[label]
         if default is None:

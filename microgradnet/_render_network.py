@@ -10,6 +10,7 @@ never drift from its edge; neurons of a layer stand in index order, top to botto
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from numbers import Real
@@ -194,17 +195,23 @@ def _neuron_rows(
     z = f"z{layer}[{j}]"
     if z in diagram.values:
         rows.append(_equation(name(z), diagram.number(z)))
+    b = _bias_name(unit, layer, j)
     if unit.bias is not None:
-        b = f"b{layer}[{j}]"
         rows.append(_parameter(name(b), b, unit.bias.data, diagram))
     grad_ink = text_on(fill, GRAD_INK)
-    for key in (f"delta{layer}[{j}]", f"dL_db{layer}[{j}]"):
+    for key in (f"delta{layer}[{j}]", f"dL_d{b}"):
         if key in diagram.values:
             rows.append(styled(_equation(name(key), diagram.number(key)), ink=grad_ink))
-    if f"b{layer}[{j}]" in diagram.after and unit.bias is not None:
-        step = diagram.after[f"b{layer}[{j}]"] - unit.bias.data
+    if b in diagram.after and unit.bias is not None:
+        step = diagram.after[b] - unit.bias.data
         rows.append(styled(f"Δ = {format_number(step, diagram.precision)}", ink=grad_ink))
     return rows
+
+
+def _bias_name(unit: Neuron, layer: int, j: int) -> str:
+    """``b{layer}[j]``, or the name of the one bias a layer's neurons share (``b1[0]``)."""
+    label = unit.bias.label if unit.bias is not None else ""
+    return label if re.fullmatch(rf"b{layer}\[\d+\]", label) else f"b{layer}[{j}]"
 
 
 def _equation(symbol: str, number: str | None, *, bold: bool = False) -> str:

@@ -467,6 +467,19 @@ def test_biases_are_shown_when_present() -> None:
     assert "b(1)" not in network_diagram(seed_network(SEED_000)[0]).source
 
 
+def test_a_shared_bias_shows_its_one_symbol_on_every_neuron() -> None:
+    # Mazur's b1 feeds both hidden neurons (and b2 both outputs), held fixed by the example.
+    network = example_figure(load("mazur"), "network").source
+    assert network.count("\\nb1 = 0.35") == 2 and network.count("\\nb2 = 0.6") == 2
+    update = example_figure(load("mazur"), "update").source
+    assert update.count("\\nb1: 0.35 → 0.35\\nΔ = 0") == 2
+
+
+def test_a_target_named_target_by_the_document_is_not_named_twice() -> None:
+    source = example_figure(load("nnwj-online"), "computation").source
+    assert 'label="target\\n0\\n' in source and "target target" not in source
+
+
 def test_update_diagram_shows_old_new_and_step() -> None:
     example = load("manual-221")
     source = example_figure(example, "update").source
