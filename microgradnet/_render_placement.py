@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 
 from microgradnet._render_names import Namer
 from microgradnet._render_style import MUTED_INK
-from microgradnet._render_text import marked
+from microgradnet._render_text import cluster_title, marked
 
 if TYPE_CHECKING:
     from microgradnet._render_backend import Picture
@@ -103,7 +103,8 @@ def emit_layer(
         for j in reversed(neurons):  # dot stacks later clusters on top
             with layer_graph.subgraph(name=f"cluster_layer{layer}_neuron{j}") as cluster:
                 title = marked(f"neuron {name(f'a{layer}[{j}]')}")
-                cluster.attr(label=title, style="rounded,dashed", color="#bdbdbd")
+                cluster.attr(**cluster_title(f"layer{layer}_neuron{j}", title))
+                cluster.attr(style="rounded,dashed", color="#bdbdbd")
                 members = [i for i in boxes.kept if groups.get(i) == (layer, j)]
                 _emit_neuron(cluster, boxes, members)
 
@@ -113,7 +114,7 @@ def _emit_neuron(dot: Picture, boxes: Boxes, members: list[int]) -> None:
     pairs = parameter_pairs(boxes, members)
     for parameter, consumer in pairs:
         with dot.subgraph(name=f"cluster_pair{consumer}") as pair:
-            pair.attr(label="", peripheries="0", margin="0")
+            pair.attr(id=f"pair{consumer}", label="", peripheries="0", margin="0")
             boxes.emit(pair, consumer)
             boxes.emit(pair, parameter)
     paired = {i for pair in pairs for i in pair}

@@ -24,6 +24,7 @@ __all__ = [
     "FONT",
     "INKS",
     "Run",
+    "cluster_title",
     "format_number",
     "inks_in",
     "label",
@@ -145,23 +146,34 @@ def text(*lines: str) -> dict[str, str]:
     return attrs
 
 
+def cluster_title(name: str, title: str) -> dict[str, str]:
+    """A cluster's ``label`` (plain) and ``id``: its name, then the marked title, which
+    :func:`svg_markup` draws (Graphviz writes no comment for a cluster, but keeps its id)."""
+    attrs = {"label": label(_MARKS.sub("", title))}
+    if _MARKS.search(title):
+        attrs["id"] = f"{name}{_LINES}{title}"
+    return attrs
+
+
 _GROUP = re.compile(
     r"<!-- ([^\n]*?) -->\n(<g id=\"[^\"]*\" class=\"(?:node|edge)\">.*?</g>)", re.DOTALL
 )
+_CLUSTER = re.compile(r'<g id="([^"]*)" class="cluster">(.*?</g>)', re.DOTALL)
 _TEXT = re.compile(r"(<text[^>]*>)([^<]*)(</text>)")
 
 
 def svg_markup(svg: str) -> str:
     """The SVG with each label's lines rewritten from its marked comment (see :func:`text`),
-    and any text that carries markers itself (a cluster title) rewritten in place."""
-    return _TEXT.sub(_text_markup, _GROUP.sub(_group_markup, svg))
+    and each cluster title from its id (see :func:`cluster_title`)."""
+    return _CLUSTER.sub(_cluster_markup, _GROUP.sub(_group_markup, svg))
 
 
-def _text_markup(found: re.Match[str]) -> str:
-    body = html.unescape(found.group(2))
-    if not _MARKS.search(body):
-        return found.group(0)
-    return found.group(1) + _tspans(body) + found.group(3)
+def _cluster_markup(match: re.Match[str]) -> str:
+    name, _, title = html.unescape(match.group(1)).partition(_LINES)
+    if not title:
+        return match.group(0)
+    body = _TEXT.sub(lambda found: found.group(1) + _tspans(title) + found.group(3), match.group(2))
+    return f'<g id="{html.escape(name)}" class="cluster">{body}'
 
 
 def _group_markup(match: re.Match[str]) -> str:
