@@ -155,7 +155,8 @@ class _Drawing:
     def emit(self, dot: Picture) -> None:
         layers = sorted({g[0] for g in self.groups.values()})
         for layer in layers:
-            emit_layer(dot, self.boxes, self.groups, layer, self.name)
+            across = self.options.layout.direction in ("LR", "RL")
+            emit_layer(dot, self.boxes, self.groups, layer, self.name, across=across)
         placed = emit_rows(dot, self.boxes) if self.ordered and not layers else set()
         for i in self.kept:
             if i not in self.groups and i not in placed and not (layers and self._is_input(i)):

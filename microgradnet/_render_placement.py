@@ -6,8 +6,9 @@ versions; these constraints give the order a reader expects on every route (pure
 - each parameter stands with the one value it feeds (w beside w·x, b beside z) in a cluster
   without a box, so its short edge never winds past other boxes;
 - the inputs stand in a rank of their own, in index order, chained by invisible edges. Outside
-  a cluster a flat edge's tail comes first (top in LR, left in TB); inside one it comes last —
-  so it is in the ``dot`` program 2.43 and in the embedded Graphviz 16, and the tests measure it;
+  a cluster a flat edge's tail comes first (top in LR, left in TB); inside one too in TB, but
+  last in LR — so it is in the ``dot`` program 2.43 and in the embedded Graphviz 16, and the
+  tests measure it in every direction;
 - with clusters (the computation graph) each neuron is one, titled by its symbol, inside one per
   layer; without them (the backward figure) each layer has a row per kind — products, sums,
   activations — in index order, each product under its input.
@@ -90,17 +91,27 @@ def _inputs(boxes: Boxes) -> list[int]:
 
 # ---- with clusters: the computation graph ----------------------------------------------------
 def emit_layer(
-    dot: Picture, boxes: Boxes, groups: dict[int, tuple[int, int]], layer: int, name: Namer
+    dot: Picture,
+    boxes: Boxes,
+    groups: dict[int, tuple[int, int]],
+    layer: int,
+    name: Namer,
+    *,
+    across: bool,
 ) -> None:
     """One cluster for the layer (with the inputs, for layer 1), one per neuron inside, titled
-    "neuron" and the neuron's symbol (the document's, else the 1-based default)."""
+    "neuron" and the neuron's symbol (the document's, else the 1-based default).
+
+    ``across``: ranks are columns (LR, RL). There, inside a cluster, Graphviz puts a flat edge's
+    tail and a later sub-cluster lower; with rows of ranks (TB, BT) first, on the left.
+    """
     neurons = sorted({g[1] for g in groups.values() if g[0] == layer})
     with dot.subgraph(name=f"cluster_layer{layer}") as layer_graph:
         layer_graph.attr(label=f"layer {layer}", style="rounded", color="#9e9e9e")
         layer_graph.attr(fontcolor=MUTED_INK)
         if layer == 1:
-            _in_order(layer_graph, "inputs", _inputs(boxes), boxes.emit, tail_first=False)
-        for j in reversed(neurons):  # dot stacks later clusters on top
+            _in_order(layer_graph, "inputs", _inputs(boxes), boxes.emit, tail_first=not across)
+        for j in reversed(neurons) if across else neurons:
             with layer_graph.subgraph(name=f"cluster_layer{layer}_neuron{j}") as cluster:
                 title = marked(f"neuron {name(f'a{layer}[{j}]')}")
                 cluster.attr(**cluster_title(f"layer{layer}_neuron{j}", title))

@@ -18,6 +18,7 @@ from latex import compile_latex, needs_pdflatex
 from microgradnet import _render_backend
 from microgradnet._render_backend import Route
 from microgradnet._render_example import KINDS, example_figure
+from microgradnet._render_graph import Direction
 from microgradnet._render_style import contrast
 from microgradnet._render_text import inks_in, marked
 from microgradnet.engine import Value
@@ -671,17 +672,21 @@ def test_network_neurons_stand_in_index_order(route: Route) -> None:
 @pytest.mark.parametrize(
     "route", ["embedded", pytest.param("dot", marks=[pytest.mark.dot, needs_dot])]
 )
+@pytest.mark.parametrize("direction", ["LR", "TB"])
 @pytest.mark.parametrize("kind", ["computation", "backward"])
 @pytest.mark.parametrize("name", SHIPPED)
-def test_inputs_and_neurons_stand_in_index_order(name: str, kind: str, route: Route) -> None:
-    # Measured from the laid-out boxes: top to bottom in the computation graph (LR), left to
-    # right in the backward figure (TB). Columns of one box are skipped; every shipped example
-    # has one of two or more (its inputs at least).
+def test_inputs_and_neurons_stand_in_index_order(
+    name: str, kind: str, direction: Direction, route: Route
+) -> None:
+    # Measured from the laid-out boxes: top to bottom when the ranks are columns (LR, the
+    # computation graph's default), left to right when they are rows (TB, the backward figure's).
+    # Columns of one box are skipped; every shipped example has one of two or more (its inputs).
     example = load(name)
     _, loss = autograd_graph(example)
     ids = {v.label: f"n{i}" for i, v in enumerate(topological_order(loss)) if v.label}
-    boxes = node_boxes(to_svg(example_figure(example, kind), route=route))
-    axis = 1 if kind == "computation" else 0  # SVG y grows downwards
+    picture = example_figure(example, kind, direction=direction)
+    boxes = node_boxes(to_svg(picture, route=route))
+    axis = 1 if direction == "LR" else 0  # SVG y grows downwards
     widths = [len(example.inputs), *(len(layer.weights) for layer in example.layers)]
     columns = [
         [ids[f"x[{i}]" if layer == 0 else f"a{layer}[{i}]"] for i in range(width)]
