@@ -7,6 +7,8 @@ gives the same bytes.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from typing import Any
 
@@ -239,4 +241,8 @@ def answers_toml(ex: Exercise) -> str:
 
 def answers_csv(ex: Exercise) -> str:
     """A class sheet: one row per student (this one has the header only)."""
-    return ",".join(["student", "seed", "exercise", *map(str, ex.questions)]) + "\n"
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerow(
+        ["student", "seed", "exercise", *map(str, ex.questions)]
+    )
+    return buffer.getvalue()
