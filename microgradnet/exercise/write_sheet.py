@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from typing import Any
 
 from microgradnet.exercise.draw import Exercise
@@ -17,10 +18,11 @@ from microgradnet.exercise.judge import tolerance
 from microgradnet.tutorial import write_walkthrough as report
 from microgradnet.tutorial.formatting import latex_text, number
 from microgradnet.tutorial.keys import Key
-from microgradnet.tutorial.walkthrough import run
+from microgradnet.tutorial.walkthrough import Walkthrough, run
 
 __all__ = [
     "FORMAT",
+    "PREAMBLE",
     "answers_csv",
     "answers_toml",
     "given",
@@ -33,6 +35,7 @@ __all__ = [
     "sheet_json",
     "sheet_latex",
     "sheet_markdown",
+    "walkthrough_latex",
 ]
 
 FORMAT = "microgradnet exercise key 1"  # what key.json says it is
@@ -129,14 +132,14 @@ def sheet_markdown(ex: Exercise, diagram: str) -> str:
     return "\n".join(rows) + "\n"
 
 
-_PREAMBLE = (
+PREAMBLE = (
     "\\documentclass{article}\n\\usepackage[margin=2cm]{geometry}\n"
     "\\usepackage{amsmath,amssymb,tikz,longtable}\n\\begin{document}\n"
 )
 
 
 def sheet_latex(ex: Exercise, tikz: str) -> str:
-    rows = [_PREAMBLE + rf"\section*{{Backpropagation exercise {ex.spec.ident}}}", intro(ex, True)]
+    rows = [PREAMBLE + rf"\section*{{Backpropagation exercise {ex.spec.ident}}}", intro(ex, True)]
     rows += ["", r"\begin{center}", tikz.strip(), r"\end{center}", "", r"\subsection*{Given}"]
     rows += [r"\begin{itemize}"] + [rf"\item {line}" for line in given(ex, True)]
     rows += [r"\end{itemize}", r"\subsection*{Questions}", latex_text(rules(ex)), ""]
@@ -175,15 +178,25 @@ def key_markdown(ex: Exercise) -> str:
     return "\n".join(rows) + "\n\n## Worked solution\n\n" + _demote(body)
 
 
+#: A symbol with a superscript squared (``a^{(1)}_{1}^2``, the walkthrough's tanh′ = 1 − a²) is a
+#: double superscript to TeX; braced here until the walkthrough's LaTeX braces it itself.
+_SQUARED = re.compile(r"((?:\\[A-Za-z]+|[A-Za-z])\^\{\(\d+\)\}_\{\d+\})\^2")
+
+
+def walkthrough_latex(w: Walkthrough, places: int) -> str:
+    """The walkthrough's LaTeX body, safe to compile."""
+    return _SQUARED.sub(r"{\1}^2", report.walkthrough(w, "latex", places))
+
+
 def key_latex(ex: Exercise) -> str:
-    rows = [_PREAMBLE + rf"\section*{{Answer key: exercise {ex.spec.ident}}}", intro(ex, True), ""]
+    rows = [PREAMBLE + rf"\section*{{Answer key: exercise {ex.spec.ident}}}", intro(ex, True), ""]
     rows += [r"\begin{longtable}{rlll}", r"\# & quantity & name & answer \\ \hline"]
     rows += [
         rf"{n} & {s} & \texttt{{{latex_text(name)}}} & ${printed(ex, q)}$ \\"
         for (n, s, name), q in _pairs(ex, True)
     ]
     rows.append(r"\end{longtable}")
-    body = report.walkthrough(run(ex.example), "latex", ex.spec.places)
+    body = walkthrough_latex(run(ex.example), ex.spec.places)
     body = body.replace(r"\section*{", r"\subsection*{Worked solution: ", 1)
     return "\n".join(rows) + "\n" + body + "\\end{document}\n"
 

@@ -7,7 +7,7 @@ import json
 from microgradnet.exercise.judge import describe
 from microgradnet.exercise.plant import FindTheSlip
 from microgradnet.exercise.solution import worked
-from microgradnet.exercise.write_sheet import _PREAMBLE, intro
+from microgradnet.exercise.write_sheet import PREAMBLE, intro, walkthrough_latex
 from microgradnet.tutorial import write_walkthrough as report
 from microgradnet.tutorial.formatting import latex_text, number
 from microgradnet.tutorial.walkthrough import run
@@ -36,9 +36,9 @@ def sheet_markdown(f: FindTheSlip, diagram: str) -> str:
 
 def sheet_latex(f: FindTheSlip, tikz: str) -> str:
     ex = f.exercise
-    body = report.walkthrough(worked(ex.model, f.values), "latex", ex.spec.places)
+    body = walkthrough_latex(worked(ex.model, f.values), ex.spec.places)
     body = body.replace(r"\section*{", r"\subsection*{The worked solution: ", 1)
-    head = [_PREAMBLE + rf"\section*{{Find the slip: exercise {ex.spec.ident}}}"]
+    head = [PREAMBLE + rf"\section*{{Find the slip: exercise {ex.spec.ident}}}"]
     head += [intro(ex, True), "", latex_text(_task(f)), "", r"\begin{center}", tikz.strip()]
     return "\n".join([*head, r"\end{center}", body]) + "\\end{document}\n"
 
