@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from latex import compile_latex, needs_pdflatex
+
 from microgradnet.cli import main
 from microgradnet.exercise.answers import Answers
 from microgradnet.exercise.draw import Exercise, draw, near_boundary
@@ -70,7 +70,7 @@ def test_the_keys_numbers_are_the_walkthroughs_and_autograds(seed: int, options:
 @given(SEEDS, OPTIONS)
 def test_numbers_are_chosen_for_hand_work(seed: int, options: dict) -> None:  # type: ignore[type-arg]
     ex = _exercise(seed, options)
-    unit = 10.0 ** -ex.spec.places
+    unit = 10.0**-ex.spec.places
     for key in ex.model.order:
         value = ex.model.values[key]
         if ex.model.is_given(key):  # k/20: at most two decimals
@@ -118,7 +118,9 @@ def _lost(ex: Exercise, site, values: dict) -> set:  # type: ignore[no-untyped-d
 @settings(max_examples=25)
 @given(SEEDS, OPTIONS, st.data())
 def test_one_planted_slip_loses_exactly_its_question_and_is_named(
-    seed: int, options: dict, data: st.DataObject  # type: ignore[type-arg]
+    seed: int,
+    options: dict,
+    data: st.DataObject,  # type: ignore[type-arg]
 ) -> None:
     ex = _exercise(seed, options)
     pool = candidates(ex.model, ex.spec.places)
@@ -144,7 +146,9 @@ def test_missing_answers_earn_nothing_and_follow_through_credit_is_the_teachers(
     (report,) = grade(ex, [Answers("s", "s", answers)], follow_through=0.5)
     verdicts = [m.verdict for m in report.marks]
     assert verdicts[0] == "missing" and verdicts.count("wrong") == 1
-    assert report.score == pytest.approx(verdicts.count("correct") + 0.5 * verdicts.count("follow-through"))
+    assert report.score == pytest.approx(
+        verdicts.count("correct") + 0.5 * verdicts.count("follow-through")
+    )
 
 
 def test_the_tolerance_is_half_a_printed_unit() -> None:
@@ -169,7 +173,9 @@ def test_the_same_seed_writes_the_same_bytes(tmp_path: Path) -> None:
     assert (tmp_path / "c" / "key.json").read_bytes() != (tmp_path / "a" / "key.json").read_bytes()
 
 
-def test_an_existing_sheet_is_kept_without_overwrite(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_existing_sheet_is_kept_without_overwrite(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert _new(tmp_path) == 0
     (tmp_path / "sheet.md").write_text("mine", encoding="utf-8")
     assert _new(tmp_path) == 2
@@ -220,31 +226,59 @@ def _answers_csv(path: Path, ex: Exercise, rows: list[tuple[str, int, dict]]) ->
         writer = csv.writer(handle)
         writer.writerow(["student", "seed", *map(str, ex.questions)])
         for student, seed, values in rows:
-            writer.writerow([student, seed, *(number(values[q], ex.spec.places) for q in ex.questions)])
+            writer.writerow(
+                [student, seed, *(number(values[q], ex.spec.places) for q in ex.questions)]
+            )
 
 
 def test_grading_a_class_names_the_slip(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert _new(tmp_path / "ex") == 0
     ex = _exercise(7, {})
-    slip = [p for p in candidates(ex.model, 4) if p.slip.name == "input_factor_missing"][0]
+    slip = next(p for p in candidates(ex.model, 4) if p.slip.name == "input_factor_missing")
     _answers_csv(
         tmp_path / "class.csv",
         ex,
         [("Ada", 7, dict(ex.model.values)), ("Bob", 7, planted(ex.model, [slip]))],
     )
     capsys.readouterr()
-    assert main(["exercise", "grade", str(tmp_path / "ex"), str(tmp_path / "class.csv"), "--format", "json"]) == 0
+    assert (
+        main(
+            [
+                "exercise",
+                "grade",
+                str(tmp_path / "ex"),
+                str(tmp_path / "class.csv"),
+                "--format",
+                "json",
+            ]
+        )
+        == 0
+    )
     students = json.loads(capsys.readouterr().out)["students"]
     assert [s["score"] for s in students] == [35, 34]
     (wrong,) = [m for m in students[1]["marks"] if m["verdict"] == "wrong"]
     assert wrong["key"] == str(slip.site)
     assert wrong["mistakes"][0]["slip"] == "input_factor_missing"
-    assert main(["exercise", "grade", str(tmp_path / "ex" / "key.json"), str(tmp_path / "class.csv"), "--format", "csv"]) == 0
+    assert (
+        main(
+            [
+                "exercise",
+                "grade",
+                str(tmp_path / "ex" / "key.json"),
+                str(tmp_path / "class.csv"),
+                "--format",
+                "csv",
+            ]
+        )
+        == 0
+    )
     rows = list(csv.reader(capsys.readouterr().out.splitlines()))
     assert [r[0] for r in rows] == ["student", "Ada", "Bob"] and rows[2][2] == "34"
 
 
-def test_answers_to_another_seed_or_malformed_are_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_answers_to_another_seed_or_malformed_are_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert _new(tmp_path / "ex") == 0
     ex = _exercise(7, {})
     _answers_csv(tmp_path / "other.csv", ex, [("Ada", 8, dict(ex.model.values))])
@@ -278,7 +312,10 @@ def test_find_the_slip_key_says_where_and_which(tmp_path: Path) -> None:
 
 @pytest.mark.latex
 @needs_pdflatex
-@pytest.mark.parametrize("options", [[], ["--arch", "3-2-2", "--convention", "textbook", "--activation", "tanh", "--loss", "mse"]])
+@pytest.mark.parametrize(
+    "options",
+    [[], ["--arch", "3-2-2", "--convention", "textbook", "--activation", "tanh", "--loss", "mse"]],
+)
 def test_every_latex_sheet_compiles(options: list[str], tmp_path: Path) -> None:
     assert _new(tmp_path / "ex", *options) == 0
     for name in ("sheet", "key"):

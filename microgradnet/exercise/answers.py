@@ -63,9 +63,11 @@ def load_key(path: str) -> Exercise:
     except json.JSONDecodeError as error:
         raise ExerciseError(f"{target}: not an answer key (invalid JSON: {error})") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise ExerciseError(f"{target}: not an answer key (no \"format\": \"{FORMAT}\")")
+        raise ExerciseError(f'{target}: not an answer key (no "format": "{FORMAT}")')
     exercise = draw(from_record(data.get("options") or {}))
-    stored = {a.get("key"): a.get("printed") for a in data.get("answers", []) if isinstance(a, dict)}
+    stored = {
+        a.get("key"): a.get("printed") for a in data.get("answers", []) if isinstance(a, dict)
+    }
     if stored != {str(q): printed(exercise, q) for q in exercise.questions}:
         raise ExerciseError(
             f"{target}: its answers are not those of exercise {exercise.spec.ident} as this "
@@ -104,7 +106,9 @@ def _toml(path: Path, ex: Exercise) -> Answers:
         raise ExerciseError(f"{path}: invalid TOML: {error}") from None
     unknown = sorted(set(data) - {"student", "seed", "exercise", "answers"})
     if unknown:
-        raise ExerciseError(f"{path}: {unknown[0]}: unknown key; expected student, seed, exercise, answers")
+        raise ExerciseError(
+            f"{path}: {unknown[0]}: unknown key; expected student, seed, exercise, answers"
+        )
     _same_exercise(str(path), data.get("seed"), data.get("exercise"), ex)
     table = data.get("answers", {})
     if not isinstance(table, dict):
@@ -129,7 +133,9 @@ def _csv(path: Path, ex: Exercise) -> list[Answers]:
         cells = dict(zip(header, (c.strip() for c in row)))
         where = f"{path}:{n}"
         seed = cells.pop("seed")
-        _same_exercise(where, int(seed) if seed.isdigit() else seed, cells.pop("exercise", None) or None, ex)
+        _same_exercise(
+            where, int(seed) if seed.isdigit() else seed, cells.pop("exercise", None) or None, ex
+        )
         student = cells.pop("student", "") or f"{path.stem} row {n}"
         out.append(Answers(student, where, _values(where, cells, ex)))
     return out
@@ -137,9 +143,13 @@ def _csv(path: Path, ex: Exercise) -> list[Answers]:
 
 def _same_exercise(where: str, seed: Any, ident: Any, ex: Exercise) -> None:
     if isinstance(seed, bool) or not isinstance(seed, int):
-        raise ExerciseError(f"{where}: seed: expected the exercise's seed (a whole number), got {seed!r}")
+        raise ExerciseError(
+            f"{where}: seed: expected the exercise's seed (a whole number), got {seed!r}"
+        )
     if seed != ex.spec.seed:
-        raise ExerciseError(f"{where}: answers to seed {seed}, but the key is for seed {ex.spec.seed}")
+        raise ExerciseError(
+            f"{where}: answers to seed {seed}, but the key is for seed {ex.spec.seed}"
+        )
     if ident is not None and ident != ex.spec.ident:
         raise ExerciseError(
             f"{where}: answers to exercise {ident!r}, but the key is for {ex.spec.ident!r} "

@@ -32,13 +32,19 @@ def _options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=whole(0, 2**63), required=True)
     p.add_argument("--arch", default="2-2-1", help="layer sizes, inputs first (default 2-2-1)")
     p.add_argument(
-        "--activation", default="sigmoid", help=f"one of {', '.join(ACTIVATION_NAMES)}, or one per layer"
+        "--activation",
+        default="sigmoid",
+        help=f"one of {', '.join(ACTIVATION_NAMES)}, or one per layer",
     )
     p.add_argument("--loss", default="squared_error", help=f"one of {', '.join(LOSS_NAMES)}")
     p.add_argument("--bias", action=argparse.BooleanOptionalAction, default=True)
     p.add_argument("--convention", default="gradient", help=f"one of {', '.join(CONVENTIONS)}")
-    p.add_argument("--places", type=whole(1, MAX_PLACES), default=4, help="decimals asked (default 4)")
-    p.add_argument("--questions", default=",".join(QUESTION_GROUPS), help="groups asked, in any order")
+    p.add_argument(
+        "--places", type=whole(1, MAX_PLACES), default=4, help="decimals asked (default 4)"
+    )
+    p.add_argument(
+        "--questions", default=",".join(QUESTION_GROUPS), help="groups asked, in any order"
+    )
     p.add_argument("-o", "--output", required=True, metavar="DIR", help="folder to write into")
     p.add_argument("--overwrite", action="store_true", help="replace files already there")
 
@@ -46,10 +52,14 @@ def _options(p: argparse.ArgumentParser) -> None:
 def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add ``exercise`` and its subcommands to the main parser's ``commands``."""
     exercise = commands.add_parser("exercise", help="make exercises, answer keys; grade answers")
-    sub = exercise.add_subparsers(dest="exercise_command", required=True, parser_class=type(exercise))
+    sub = exercise.add_subparsers(
+        dest="exercise_command", required=True, parser_class=type(exercise)
+    )
     new = sub.add_parser("new", help="a problem sheet and its answer key")
     _options(new)
-    slips = sub.add_parser("find-the-slip", help="a worked solution with slips to find, and its key")
+    slips = sub.add_parser(
+        "find-the-slip", help="a worked solution with slips to find, and its key"
+    )
     _options(slips)
     slips.add_argument("--slips", type=whole(1, 20), default=1, help="how many slips (default 1)")
     marks = sub.add_parser("grade", help="grade answers files against a key")
@@ -89,7 +99,7 @@ def _write_all(folder: str, overwrite: bool, files: dict[str, Callable[[], str]]
 def _diagram(ex: Exercise) -> tuple[str, str]:
     """The network as SVG (embedded Graphviz, so every machine writes the same bytes) and TikZ."""
     picture = example_figure(ex.example, "network")
-    return render.to_svg(picture, route="embedded"), picture.tikz
+    return render.to_svg(picture, route="embedded"), picture.tikz or ""
 
 
 def _new(args: argparse.Namespace) -> int:
@@ -156,7 +166,9 @@ def _grade(args: argparse.Namespace) -> int:
     if args.output is None:
         sys.stdout.write(text)
     else:
-        write_atomic(args.output, text.encode("utf-8"), overwrite=True, inputs=[args.key, *args.answers])
+        write_atomic(
+            args.output, text.encode("utf-8"), overwrite=True, inputs=[args.key, *args.answers]
+        )
         sys.stdout.write(f"wrote {args.output}\n")
     return 0
 

@@ -99,7 +99,9 @@ def toml_text(spec: Spec, rng: random.Random) -> str:
         rows = [[_twentieths(rng, -18, 18) for _ in range(n_in)] for _ in range(size)]
         lines += ["", "[[layers]]", f'activation = "{act}"', f"weights = {_rows(rows)}"]
         if spec.bias:
-            lines.append(f"biases = {_list([_twentieths(rng, -10, 10, zero=True) for _ in range(size)])}")
+            lines.append(
+                f"biases = {_list([_twentieths(rng, -10, 10, zero=True) for _ in range(size)])}"
+            )
     table = CONVENTIONS[spec.convention]
     if table:
         lines += ["", "[conventions]", *(f'{key} = "{value}"' for key, value in table.items())]

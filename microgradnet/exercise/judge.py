@@ -111,7 +111,7 @@ def _frontier(model: Model, q: Key, answers: Mapping[Key, float]) -> tuple[list[
     between = {q}
     frontier = list(model.quantities[q].deps)
     while frontier:
-        nxt = []
+        nxt: list[Key] = []
         for key in frontier:
             if key in answers:
                 front[key] = None

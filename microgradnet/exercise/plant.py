@@ -118,13 +118,17 @@ def _choose(
     for name in rng.sample(names, count):
         taken = {key for p in chosen for key in (p.site, *model.ancestors(p.site))}
         options = [
-            p for p in pool if p.slip.name == name and p.site not in taken
+            p
+            for p in pool
+            if p.slip.name == name
+            and p.site not in taken
             and not taken & set(model.ancestors(p.site))
         ] or [p for p in pool if p.slip.name == name and p.site not in taken]
         if not options:
             return None
         chosen.append(options[rng.randrange(len(options))])
     return chosen
+
 
 def _found(exercise: Exercise, chosen: list[Planting]) -> bool:
     """The checker, given every number the slipped solution shows, names exactly these slips at
@@ -142,6 +146,9 @@ def _found(exercise: Exercise, chosen: list[Planting]) -> bool:
     if len(found) != len(chosen):
         return False
     return all(
-        any(name == p.slip.name and (site == p.site or p.site in roots) for name, site, roots in found)
+        any(
+            name == p.slip.name and (site == p.site or p.site in roots)
+            for name, site, roots in found
+        )
         for p in chosen
     )

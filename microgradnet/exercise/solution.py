@@ -51,7 +51,7 @@ def printed(
     w: Walkthrough, values: Mapping[Key, float], places: int
 ) -> dict[Key, tuple[Printing, ...]]:
     """Every quantity ``w`` shows, as ``values`` print at ``places`` (a percentage: 2 decimals)."""
-    found = {}
+    found: dict[Key, tuple[Printing, ...]] = {}
     for key in shown_keys(w):
         p = 2 if w.model.quantities[key].unit == "%" else places
         text = number(values[key], p)

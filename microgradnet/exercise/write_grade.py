@@ -72,7 +72,9 @@ def _markdown(ex: Exercise, reports: Sequence[Report]) -> str:
     for r in reports:
         out += [f"## {r.answers.student}: {_score(r)}", "", f"From `{r.answers.source}`.", ""]
         out += ["| " + " | ".join(_HEAD) + " |", "|" + "---|" * len(_HEAD)]
-        out += ["| " + " | ".join(c.replace("|", r"\|") for c in row) + " |" for row in _rows(ex, r)]
+        out += [
+            "| " + " | ".join(c.replace("|", r"\|") for c in row) + " |" for row in _rows(ex, r)
+        ]
         out.append("")
     return "\n".join(out)
 

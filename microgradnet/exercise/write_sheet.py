@@ -54,10 +54,10 @@ _CONVENTION = {
         r"$\delta = \partial L/\partial z$, and each weight moves $w \leftarrow w - \eta\,\partial L/\partial w$",
     ),
     "textbook": (
-        "δ = −∂E/∂net = (t − y)·f′(net), Δw = η·δ·x is added: w ← w + Δw "
-        "(the gradients asked are −∂L/∂w)",
-        r"$\delta = -\partial E/\partial net = (t - y)\,f'(net)$, $\Delta w = \eta\,\delta\,x$ is "
-        r"added: $w \leftarrow w + \Delta w$ (the gradients asked are $-\partial L/\partial w$)",
+        ("δ = −∂E/∂net = (t − y)·f′(net), Δw = η·δ·x is added: w ← w + Δw "
+        "(the gradients asked are −∂L/∂w)"),
+        (r"$\delta = -\partial E/\partial net = (t - y)\,f'(net)$, $\Delta w = \eta\,\delta\,x$ is "
+        r"added: $w \leftarrow w + \Delta w$ (the gradients asked are $-\partial L/\partial w$)"),
     ),
 }
 
@@ -94,7 +94,8 @@ def rules(ex: Exercise) -> str:
 
 def given(ex: Exercise, latex: bool = False) -> list[str]:
     """The given numbers, one line per group (inputs and targets, then each layer's parameters)."""
-    notation, groups = ex.example.notation, {}
+    notation = ex.example.notation
+    groups: dict[str, list[str]] = {}
     for q in ex.model.section("given"):
         group = f"layer {q.key.layer}" if q.key.layer else "data"
         symbol = notation(q.key)
@@ -143,7 +144,10 @@ def sheet_latex(ex: Exercise, tikz: str) -> str:
     rows += ["", r"\begin{center}", tikz.strip(), r"\end{center}", "", r"\subsection*{Given}"]
     rows += [r"\begin{itemize}"] + [rf"\item {line}" for line in given(ex, True)]
     rows += [r"\end{itemize}", r"\subsection*{Questions}", latex_text(rules(ex)), ""]
-    rows += [r"\begin{longtable}{rlll}", r"\# & quantity & name in the answers file & answer \\ \hline"]
+    rows += [
+        r"\begin{longtable}{rlll}",
+        r"\# & quantity & name in the answers file & answer \\ \hline",
+    ]
     rows += [
         rf"{n} & {sym} & \texttt{{{latex_text(name)}}} & \rule{{3cm}}{{0.4pt}} \\[4pt]"
         for n, sym, name in _questions(ex, True)
@@ -160,9 +164,7 @@ def sheet_json(ex: Exercise, diagram: str) -> str:
         "rules": rules(ex),
         "diagram": diagram,
         "given": {str(q.key): q.fn(()) for q in ex.model.section("given")},
-        "questions": [
-            {"number": n, "key": name, "symbol": sym} for n, sym, name in _questions(ex)
-        ],
+        "questions": [{"number": n, "key": name, "symbol": sym} for n, sym, name in _questions(ex)],
     }
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 

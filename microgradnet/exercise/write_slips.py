@@ -29,8 +29,10 @@ def sheet_markdown(f: FindTheSlip, diagram: str) -> str:
     body = report.walkthrough(worked(ex.model, f.values), "markdown", ex.spec.places)
     head = [f"# Find the slip: exercise {ex.spec.ident}", "", intro(ex), "", _task(f), ""]
     head += [f"![The network]({diagram})", "", "## The worked solution", ""]
-    return "\n".join(head) + "\n" + "\n".join(
-        "#" + line if line.startswith("#") else line for line in body.split("\n")
+    return (
+        "\n".join(head)
+        + "\n"
+        + "\n".join("#" + line if line.startswith("#") else line for line in body.split("\n"))
     )
 
 
