@@ -11,7 +11,8 @@ For one asked quantity q with answer v, printed unit u = 10⁻ᴾ and tolerance 
    student rounded an intermediate; nothing is wrong);
 3. else **wrong**, and the catalogue's slips (:func:`microgradnet.tutorial.slips.slips`) are tried
    between the frontier and q, each network-wide and at each single site: every slip that
-   reproduces v within β is named, most specific first;
+   reproduces v within its own β (the rounding of the pinned answers carried through the slipped
+   formulas) is named, most specific first;
 4. **missing** when there is no answer.
 """
 
@@ -99,7 +100,7 @@ def _mark(
     for slip, formulas in tries:
         if slip.name in found or not any(f.key in between for f in formulas):
             continue
-        if _close(v, model.evaluate(pinned, formulas)[q], bound):
+        if _close(v, *_replay(model, q, pinned, tau, formulas)):
             found[slip.name] = slip
     return Mark(q, v, exact, "wrong", 0.0, replay if pinned else None, tuple(found.values()))
 
@@ -122,12 +123,19 @@ def _frontier(model: Model, q: Key, answers: Mapping[Key, float]) -> tuple[list[
     return list(front), between
 
 
-def _replay(model: Model, q: Key, pinned: Mapping[Key, float], tau: float) -> tuple[float, float]:
-    """q from the pinned answers, and how far rounding them by τ each can move it (plus τ)."""
-    value = model.evaluate(pinned)[q]
+def _replay(
+    model: Model,
+    q: Key,
+    pinned: Mapping[Key, float],
+    tau: float,
+    formulas: Sequence[Quantity] = (),
+) -> tuple[float, float]:
+    """q from the pinned answers (with ``formulas`` swapped in), and how far rounding the pinned
+    answers by τ each can move it, plus τ for q's own rounding."""
+    value = model.evaluate(pinned, formulas)[q]
     bound = tau
     for p in pinned:
-        moved = model.evaluate({**pinned, p: pinned[p] + tau})[q]
+        moved = model.evaluate({**pinned, p: pinned[p] + tau}, formulas)[q]
         bound += abs(moved - value) if math.isfinite(moved) else math.inf
     return value, bound
 
