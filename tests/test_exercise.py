@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import json
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -18,10 +19,14 @@ from microgradnet.exercise.answers import Answers
 from microgradnet.exercise.draw import Exercise, draw, near_boundary
 from microgradnet.exercise.grade import grade
 from microgradnet.exercise.judge import judge, tolerance
-from microgradnet.exercise.plant import candidates, planted
-from microgradnet.exercise.spec import spec
+from microgradnet.exercise.plant import candidates, find_the_slip, planted
+from microgradnet.exercise.solution import printed, worked
+from microgradnet.exercise.spec import ExerciseError, spec
 from microgradnet.exercise.write_sheet import key_data
+from microgradnet.nn import MLP
+from microgradnet.tutorial import keys as k
 from microgradnet.tutorial.autograd import autograd_values
+from microgradnet.tutorial.checker import check
 from microgradnet.tutorial.formatting import number
 from microgradnet.tutorial.walkthrough import run
 
@@ -64,6 +69,35 @@ def test_the_keys_numbers_are_the_walkthroughs_and_autograds(seed: int, options:
         if q in auto:  # autograd's own number, through the engine: float noise only
             assert value == pytest.approx(auto[q], rel=1e-12, abs=1e-12)
         assert answers[str(q)]["printed"] == number(value, ex.spec.places)
+    for q, value in _engine_forward(ex, auto).items():  # z, a before and after, by the engine
+        if q in ex.questions:
+            assert answers[str(q)]["value"] == pytest.approx(value, rel=1e-12, abs=1e-12), q
+
+
+def _engine_forward(ex: Exercise, auto: dict) -> dict:  # type: ignore[type-arg]
+    """z⁽ˡ⁾ and a⁽ˡ⁾ through ``nn`` with the given parameters, and with autograd's updated ones."""
+    found = {}
+    for new in (False, True):
+        weights = [
+            [
+                [auto[k.W(l, j, i).renew()] if new else w for i, w in enumerate(row)]
+                for j, row in enumerate(layer.weights)
+            ]
+            for l, layer in enumerate(ex.example.layers, start=1)
+        ]
+        biases = [
+            None
+            if layer.biases is None
+            else [auto[k.b(l, j).renew()] if new else b for j, b in enumerate(layer.biases)]
+            for l, layer in enumerate(ex.example.layers, start=1)
+        ]
+        trace = MLP.from_weights(weights, biases, ex.example.activations).trace(
+            list(ex.example.inputs)
+        )
+        for l, (zs, acts) in enumerate(zip(trace.z, trace.a), start=1):
+            for j, (z, a) in enumerate(zip(zs, acts)):
+                found[k.z(l, j, new)], found[k.a(l, j, new)] = z.data, a.data
+    return found
 
 
 @settings(max_examples=12)
@@ -329,3 +363,67 @@ def test_every_latex_sheet_compiles(options: list[str], tmp_path: Path) -> None:
     slips = tmp_path / "slips"
     assert main(["exercise", "find-the-slip", "--seed", "3", *options, "-o", str(slips)]) == 0
     compile_latex(tmp_path, "slips", (slips / "sheet.tex").read_text(encoding="utf-8"))
+
+
+@settings(max_examples=6)
+@given(st.integers(0, 10**4), OPTIONS, st.integers(1, 2))
+def test_the_checker_finds_exactly_the_planted_slips_where_the_key_says(
+    seed: int,
+    options: dict,
+    count: int,  # type: ignore[type-arg]
+) -> None:
+    ex = _exercise(seed, options)
+    try:
+        sheet = find_the_slip(ex, count)
+    except ExerciseError as error:  # options that allow fewer slips: said so, never a bad sheet
+        assert "--slips" in str(error) or "found no" in str(error)
+        return
+    assert len(sheet.plantings) == count == len({p.slip.name for p in sheet.plantings})
+    shown = printed(worked(ex.model, sheet.values), sheet.values, ex.spec.places)
+    result = check(replace(ex.example, published=shown))
+    assert sorted(f.slip.name for f in result.findings if f.slip) == sorted(
+        p.slip.name for p in sheet.plantings
+    )
+    assert len(result.findings) == count
+    for p in sheet.plantings:  # each shows a number other than the right one
+        assert number(sheet.values[p.site], ex.spec.places) != number(
+            ex.model.values[p.site], ex.spec.places
+        )
+
+
+def test_folders_toml_and_markdown_reports(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _new(tmp_path / "ex", "--questions", "forward,loss") == 0
+    folder = tmp_path / "answers"
+    folder.mkdir()
+    template = (tmp_path / "ex" / "answers.toml").read_text(encoding="utf-8")
+    (folder / "blank.toml").write_text(template, encoding="utf-8")  # nothing answered
+    ex = _exercise(7, {"questions": "forward,loss"})
+    lines = [f'"{q}" = {number(ex.model.values[q], 4)}' for q in ex.questions]
+    (folder / "eve.toml").write_text(
+        'student = "Eve"\nseed = 7\n[answers]\n' + "\n".join(lines) + "\n", encoding="utf-8"
+    )
+    capsys.readouterr()
+    assert (
+        main(["exercise", "grade", str(tmp_path / "ex"), str(folder), "--format", "markdown"]) == 0
+    )
+    out = capsys.readouterr().out
+    assert "## blank: 0 / 7 (0 %)" in out and "## Eve: 7 / 7 (100 %)" in out
+    assert out.count("| missing |") == 7
+
+
+def test_an_edited_key_or_a_ragged_csv_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _new(tmp_path / "ex") == 0
+    key = tmp_path / "ex" / "key.json"
+    (tmp_path / "ragged.csv").write_text("student,seed,z1[0]\nAda,7\n", encoding="utf-8")
+    capsys.readouterr()
+    assert main(["exercise", "grade", str(key), str(tmp_path / "ragged.csv")]) == 2
+    assert "ragged.csv:2: expected 3 cells, got 2" in capsys.readouterr().err
+    data = json.loads(key.read_text(encoding="utf-8"))
+    data["answers"][0]["printed"] = "0.1234"
+    key.write_text(json.dumps(data), encoding="utf-8")
+    assert main(["exercise", "grade", str(key), str(tmp_path / "ragged.csv")]) == 2
+    assert "not those of exercise 7-" in capsys.readouterr().err

@@ -43,8 +43,10 @@ def quiz(ex: Exercise, svg: str, diagram: str = "network.svg") -> str:
     rows = [
         '<?xml version="1.0" encoding="UTF-8"?>',
         "<quiz>",
-        ('<question type="category"><category><text>$course$/microgradnet/exercise '
-        f"{ident}</text></category></question>"),
+        (
+            '<question type="category"><category><text>$course$/microgradnet/exercise '
+            f"{ident}</text></category></question>"
+        ),
         '<question type="description">',
         f"<name><text>Exercise {ident}: the problem</text></name>",
         _text("questiontext", problem, attached),

@@ -54,10 +54,14 @@ _CONVENTION = {
         r"$\delta = \partial L/\partial z$, and each weight moves $w \leftarrow w - \eta\,\partial L/\partial w$",
     ),
     "textbook": (
-        ("δ = −∂E/∂net = (t − y)·f′(net), Δw = η·δ·x is added: w ← w + Δw "
-        "(the gradients asked are −∂L/∂w)"),
-        (r"$\delta = -\partial E/\partial net = (t - y)\,f'(net)$, $\Delta w = \eta\,\delta\,x$ is "
-        r"added: $w \leftarrow w + \Delta w$ (the gradients asked are $-\partial L/\partial w$)"),
+        (
+            "δ = −∂E/∂net = (t − y)·f′(net), Δw = η·δ·x is added: w ← w + Δw "
+            "(the gradients asked are −∂L/∂w)"
+        ),
+        (
+            r"$\delta = -\partial E/\partial net = (t - y)\,f'(net)$, $\Delta w = \eta\,\delta\,x$ is "
+            r"added: $w \leftarrow w + \Delta w$ (the gradients asked are $-\partial L/\partial w$)"
+        ),
     ),
 }
 
