@@ -19,7 +19,14 @@ from microgradnet.exercise.answers import load_key, read_answers
 from microgradnet.exercise.draw import Exercise, draw
 from microgradnet.exercise.grade import grade
 from microgradnet.exercise.plant import find_the_slip
-from microgradnet.exercise.spec import CONVENTIONS, MAX_PLACES, QUESTION_GROUPS, ExerciseError, spec
+from microgradnet.exercise.spec import (
+    CONVENTIONS,
+    MAX_PLACES,
+    MIN_PLACES,
+    QUESTION_GROUPS,
+    ExerciseError,
+    spec,
+)
 from microgradnet.files import check_target, write_atomic
 from microgradnet.tutorial.format import ACTIVATION_NAMES, LOSS_NAMES
 
@@ -40,7 +47,7 @@ def _options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--bias", action=argparse.BooleanOptionalAction, default=True)
     p.add_argument("--convention", default="gradient", help=f"one of {', '.join(CONVENTIONS)}")
     p.add_argument(
-        "--places", type=whole(1, MAX_PLACES), default=4, help="decimals asked (default 4)"
+        "--places", type=whole(MIN_PLACES, MAX_PLACES), default=4, help="decimals asked (default 4)"
     )
     p.add_argument(
         "--questions", default=",".join(QUESTION_GROUPS), help="groups asked, in any order"

@@ -43,6 +43,7 @@ CONVENTIONS: dict[str, dict[str, str]] = {
 
 MAX_WIDTH = 4  # neurons per layer (and inputs): more is not hand work
 MAX_LAYERS = 3
+MIN_PLACES = 2
 MAX_PLACES = 8
 
 
@@ -110,8 +111,11 @@ def spec(
         raise ExerciseError(
             f"unknown convention {convention!r}; use one of {', '.join(CONVENTIONS)}"
         )
-    if not 1 <= places <= MAX_PLACES:
-        raise ExerciseError(f"--places must be 1 to {MAX_PLACES}, got {places}")
+    if not MIN_PLACES <= places <= MAX_PLACES:
+        raise ExerciseError(
+            f"--places: expected {MIN_PLACES} to {MAX_PLACES} (with fewer decimals the hidden "
+            f"layer's gradients round to 0), got {places}"
+        )
     return Spec(seed, sizes, acts, loss, bias, convention, places, _groups(questions))
 
 
