@@ -26,7 +26,15 @@ from microgradnet.tutorial.equations import Model
 from microgradnet.tutorial.format import Example, parse
 from microgradnet.tutorial.keys import Key
 
-__all__ = ["MAX_DRAWS", "Exercise", "draw", "problems", "toml_text"]
+__all__ = [
+    "MAX_DRAWS",
+    "Exercise",
+    "draw",
+    "exact_product",
+    "near_boundary",
+    "problems",
+    "toml_text",
+]
 
 MAX_DRAWS = 500
 BOUNDARY = 1e-3  # in printed units
@@ -141,9 +149,14 @@ def problems(model: Model, places: int) -> list[str]:
         if key.kind in ("delta", "dL_dW", "dL_db", "step_W", "step_b") and abs(value) < unit:
             found.append(f"{key} = {value:.3g} is under one printed unit")
         shown = 2 if model.quantities[key].unit == "%" else places
-        if key.kind != "term" and near_boundary(value, shown):
+        if not exact_product(key) and near_boundary(value, shown):
             found.append(f"{key} = {value!r} is within {BOUNDARY:g} units of a rounding boundary")
     return found
+
+
+def exact_product(key: Key) -> bool:
+    """A product w·x of a given weight and a given input: an exact short decimal, never asked."""
+    return key.kind == "term" and key.layer == 1 and not key.new
 
 
 def _saturated(model: Model, key: Key) -> bool:
