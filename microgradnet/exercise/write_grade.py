@@ -42,7 +42,7 @@ def _rows(ex: Exercise, r: Report) -> list[list[str]]:
         [
             str(n),
             notation(m.key).text,
-            "" if m.answer is None else f"{m.answer:g}",
+            "" if m.answer is None else repr(m.answer),
             number(m.expected, places),
             m.verdict,
             _note(ex, m),
