@@ -35,6 +35,7 @@ __all__ = [
     "sheet_json",
     "sheet_latex",
     "sheet_markdown",
+    "spread",
     "walkthrough_latex",
 ]
 
@@ -143,13 +144,21 @@ PREAMBLE = (
 )
 
 
+def spread(tikz: str) -> str:
+    """The TikZ network with its columns 1.8 cm and rows 1.3 cm apart (nodes keep their size), so
+    the weight labels of the first layer clear the input circles on a page."""
+    return tikz.strip().replace(
+        r"\begin{tikzpicture}[", r"\begin{tikzpicture}[x=1.8cm, y=1.3cm,", 1
+    )
+
+
 def sheet_latex(ex: Exercise, tikz: str) -> str:
     rows = [PREAMBLE + rf"\section*{{Backpropagation exercise {ex.spec.ident}}}", intro(ex, True)]
-    rows += ["", r"\begin{center}", tikz.strip(), r"\end{center}", "", r"\subsection*{Given}"]
+    rows += ["", r"\begin{center}", spread(tikz), r"\end{center}", "", r"\subsection*{Given}"]
     rows += [r"\begin{itemize}"] + [rf"\item {line}" for line in given(ex, True)]
     rows += [r"\end{itemize}", r"\subsection*{Questions}", latex_text(rules(ex)), ""]
     rows += [
-        r"\begin{longtable}{rlll}",
+        r"\renewcommand{\arraystretch}{2}\begin{longtable}{rlll}",
         r"\# & quantity & name in the answers file & answer \\ \hline",
     ]
     rows += [
@@ -196,7 +205,10 @@ def walkthrough_latex(w: Walkthrough, places: int) -> str:
 
 def key_latex(ex: Exercise) -> str:
     rows = [PREAMBLE + rf"\section*{{Answer key: exercise {ex.spec.ident}}}", intro(ex, True), ""]
-    rows += [r"\begin{longtable}{rlll}", r"\# & quantity & name & answer \\ \hline"]
+    rows += [
+        r"\renewcommand{\arraystretch}{2}\begin{longtable}{rlll}",
+        r"\# & quantity & name & answer \\ \hline",
+    ]
     rows += [
         rf"{n} & {s} & \texttt{{{latex_text(name)}}} & ${printed(ex, q)}$ \\"
         for (n, s, name), q in _pairs(ex, True)

@@ -7,7 +7,7 @@ import json
 from microgradnet.exercise.judge import describe
 from microgradnet.exercise.plant import FindTheSlip
 from microgradnet.exercise.solution import worked
-from microgradnet.exercise.write_sheet import PREAMBLE, intro, walkthrough_latex
+from microgradnet.exercise.write_sheet import PREAMBLE, intro, spread, walkthrough_latex
 from microgradnet.tutorial import write_walkthrough as report
 from microgradnet.tutorial.formatting import latex_text, number
 from microgradnet.tutorial.walkthrough import run
@@ -41,7 +41,7 @@ def sheet_latex(f: FindTheSlip, tikz: str) -> str:
     body = walkthrough_latex(worked(ex.model, f.values), ex.spec.places)
     body = body.replace(r"\section*{", r"\subsection*{The worked solution: ", 1)
     head = [PREAMBLE + rf"\section*{{Find the slip: exercise {ex.spec.ident}}}"]
-    head += [intro(ex, True), "", latex_text(_task(f)), "", r"\begin{center}", tikz.strip()]
+    head += [intro(ex, True), "", latex_text(_task(f)), "", r"\begin{center}", spread(tikz)]
     return "\n".join([*head, r"\end{center}", body]) + "\\end{document}\n"
 
 
