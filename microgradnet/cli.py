@@ -1,4 +1,4 @@
-"""The ``microgradnet`` command: ``walkthrough``, ``check`` and ``graph``; formatting only, no arithmetic.
+"""The ``microgradnet`` command: ``walkthrough``, ``check``, ``graph``, ``exercise``; formatting only.
 
 Exit status: 0 done; 1 ``check`` found a printed value that differs; 2 an expected failure (a bad
 option, example file or output path, a full disk, a closed pipe) reported as one line on stderr;
@@ -25,6 +25,8 @@ from microgradnet._render_backend import FORMATS
 from microgradnet._render_example import KINDS, example_figure
 from microgradnet.arguments import real, whole
 from microgradnet.errors import FileError
+from microgradnet.exercise import cli as exercise_cli
+from microgradnet.exercise.spec import ExerciseError
 from microgradnet.files import check_target
 from microgradnet.terminal import one_line, printable
 from microgradnet.tutorial import write_check as check_report
@@ -114,6 +116,7 @@ def _parser() -> _Parser:
         default=render.DEFAULT_MAX_FRAMES,
         help=f"most frames in a .gif/.apng (default {render.DEFAULT_MAX_FRAMES})",
     )
+    exercise_cli.add_parser(commands)
     return parser
 
 
@@ -274,7 +277,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                     f"microgradnet {args.command}: argument example: expected a shipped "
                     "example's name or a .toml file, got '' (see --help)"
                 )
-            handler = {"walkthrough": _walkthrough, "check": _check, "graph": _graph}[args.command]
+            handler = {
+                "walkthrough": _walkthrough,
+                "check": _check,
+                "graph": _graph,
+                "exercise": exercise_cli.run,
+            }[args.command]
             status = handler(args)
             sys.stdout.flush()  # a full disk or a closed pipe shows here, not at exit
             return status
@@ -284,7 +292,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except _UsageError as error:
         return _fail(str(error))
-    except (ExampleError, render.RenderError, FileError) as error:
+    except (ExampleError, ExerciseError, render.RenderError, FileError) as error:
         return _fail(f"microgradnet: {error}")
     except OSError as error:  # the output streams, or a file system refusing a path
         return _fail(f"microgradnet: {_os_reason(error)}")

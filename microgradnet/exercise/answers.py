@@ -1,0 +1,188 @@
+"""Read an answer key and students' answers (TOML or CSV, a file each, a folder, or a class CSV).
+
+An answers file names its exercise, so answers to another seed are refused::
+
+    student = "Ada"                 # TOML: one student (default: the file's name)
+    seed = 7
+    exercise = "7-31289d5e"         # optional; checked when given
+    [answers]
+    "z1[0]" = 0.9800                # a number, or "0.9800"; "" or absent: not answered
+
+A CSV has a header ``student,seed,exercise,z1[0],a1[0],…`` (``exercise`` optional) and one row
+per student; an empty cell is not answered. Every problem is an :class:`ExerciseError` naming the
+file, the row or key, and what is wrong.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from microgradnet.errors import FileError
+from microgradnet.exercise.draw import Exercise, draw
+from microgradnet.exercise.spec import ExerciseError, from_record
+from microgradnet.exercise.write_sheet import FORMAT, printed
+from microgradnet.files import read_text
+from microgradnet.tutorial.keys import Key
+
+__all__ = ["Answers", "load_key", "read_answers"]
+
+
+@dataclass(frozen=True)
+class Answers:
+    """One student's answers: ``student``, where they came from (``source``), ``values`` by key."""
+
+    student: str
+    source: str
+    values: Mapping[Key, float]
+
+
+def _read(path: Path) -> str:
+    try:
+        return read_text(path)
+    except FileError as error:
+        raise ExerciseError(str(error)) from None
+
+
+def load_key(path: str) -> Exercise:
+    """The exercise an answer key (``key.json``, or the folder holding it) was made for.
+
+    Raises:
+        ExerciseError: not a key, or this microgradnet draws other numbers for its options.
+    """
+    target = Path(path) / "key.json" if Path(path).is_dir() else Path(path)
+    try:
+        data = json.loads(_read(target))
+    except json.JSONDecodeError as error:
+        raise ExerciseError(f"{target}: not an answer key (invalid JSON: {error})") from None
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise ExerciseError(f'{target}: not an answer key (no "format": "{FORMAT}")')
+    exercise = draw(from_record(data.get("options") or {}))
+    stored = {
+        a.get("key"): a.get("printed") for a in data.get("answers", []) if isinstance(a, dict)
+    }
+    if stored != {str(q): printed(exercise, q) for q in exercise.questions}:
+        raise ExerciseError(
+            f"{target}: its answers are not those of exercise {exercise.spec.ident} as this "
+            "microgradnet draws it (edited, or made by another version)"
+        )
+    return exercise
+
+
+def read_answers(paths: Sequence[str], exercise: Exercise) -> list[Answers]:
+    """Every student's answers in ``paths`` (files, or folders of .toml and .csv files)."""
+    files: list[Path] = []
+    for path in paths:
+        p = Path(path)
+        if p.is_dir():
+            found = sorted(f for f in p.iterdir() if f.suffix.lower() in (".toml", ".csv"))
+            if not found:
+                raise ExerciseError(f"{p}: no .toml or .csv answers files in this folder")
+            files += found
+        else:
+            files.append(p)
+    out: list[Answers] = []
+    for f in files:
+        if f.suffix.lower() == ".csv":
+            out += _csv(f, exercise)
+        elif f.suffix.lower() == ".toml":
+            out.append(_toml(f, exercise))
+        else:
+            raise ExerciseError(f"{f}: expected a .toml or .csv answers file")
+    return out
+
+
+def _toml(path: Path, ex: Exercise) -> Answers:
+    try:
+        data = tomllib.loads(_read(path))
+    except tomllib.TOMLDecodeError as error:
+        raise ExerciseError(f"{path}: invalid TOML: {error}") from None
+    unknown = sorted(set(data) - {"student", "seed", "exercise", "answers"})
+    if unknown:
+        raise ExerciseError(
+            f"{path}: {unknown[0]}: unknown key; expected student, seed, exercise, answers"
+        )
+    _same_exercise(str(path), data.get("seed"), data.get("exercise"), ex)
+    table = data.get("answers", {})
+    if not isinstance(table, dict):
+        raise ExerciseError(f"{path}: answers: expected a table of quantity = number")
+    student = data.get("student") or path.stem
+    if not isinstance(student, str):
+        raise ExerciseError(f"{path}: student: expected a name in quotes")
+    return Answers(student, str(path), _values(str(path), table, ex))
+
+
+def _csv(path: Path, ex: Exercise) -> list[Answers]:
+    rows = list(csv.reader(io.StringIO(_read(path))))
+    if not rows or "seed" not in rows[0]:
+        raise ExerciseError(f"{path}: expected a header row with student, seed and question names")
+    header = [h.strip() for h in rows[0]]
+    out = []
+    for n, row in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(header):
+            raise ExerciseError(f"{path}:{n}: expected {len(header)} cells, got {len(row)}")
+        cells = dict(zip(header, (c.strip() for c in row)))
+        where = f"{path}:{n}"
+        seed = cells.pop("seed")
+        _same_exercise(
+            where, int(seed) if seed.isdigit() else seed, cells.pop("exercise", None) or None, ex
+        )
+        student = cells.pop("student", "") or f"{path.stem} row {n}"
+        out.append(Answers(student, where, _values(where, cells, ex)))
+    return out
+
+
+def _same_exercise(where: str, seed: Any, ident: Any, ex: Exercise) -> None:
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise ExerciseError(
+            f"{where}: seed: expected the exercise's seed (a whole number), got {seed!r}"
+        )
+    if seed != ex.spec.seed:
+        raise ExerciseError(
+            f"{where}: answers to seed {seed}, but the key is for seed {ex.spec.seed}"
+        )
+    if ident is not None and ident != ex.spec.ident:
+        raise ExerciseError(
+            f"{where}: answers to exercise {ident!r}, but the key is for {ex.spec.ident!r} "
+            "(same seed, other options)"
+        )
+
+
+def _values(where: str, table: Mapping[str, Any], ex: Exercise) -> dict[Key, float]:
+    names = {str(q): q for q in ex.questions}
+    out = {}
+    for name, value in table.items():
+        if name not in names:
+            raise ExerciseError(
+                f"{where}: {name!r} is not a question of exercise {ex.spec.ident} "
+                f"(questions: {', '.join(names)})"
+            )
+        if value == "":
+            continue
+        number = _number(value)
+        if number is None:
+            raise ExerciseError(f"{where}: {name}: expected a number, got {value!r}")
+        out[names[name]] = number
+    return out
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        try:
+            value = float(value.replace("−", "-"))
+        except ValueError:
+            return None
+    if not isinstance(value, (int, float)) or not math.isfinite(value):
+        return None
+    return float(value)
