@@ -80,6 +80,7 @@ _DROP = re.compile(
     r"\\(?:text|mathrm|textrm|operatorname)\s*\{[^{}]*\}|\\(?:left|right|big|Big|bigg|Bigg)"
     r"(?![A-Za-z])|\\(?:displaystyle|boxed|quad|qquad|[,;!: ])|\\(?:mathbf|mathit|bm)(?![A-Za-z])"
 )
+_TEXT = re.compile(r"\\(?:text|mathrm|textrm|operatorname)\s*\{([^{}]*)\}")
 _PRIMES = str.maketrans({"’": "'", "′": "'", "−": "-", "–": "-"})
 
 
@@ -90,9 +91,11 @@ def normalized(symbol: str) -> tuple[str, bool]:
     Unicode sub/superscripts (``h₁`` = ``h_1`` = ``h_{1}``) and arrows (``→`` = ``\\rightarrow``).
     """
     new = bool(_NEW.search(symbol))
-    text = _NEW.sub(" ", symbol.translate(_PRIMES))
-    text = latex_from_text(text)
-    text = _DROP.sub(" ", text)
+    text = latex_from_text(_NEW.sub(" ", symbol.translate(_PRIMES)))
+    dropped = _DROP.sub(" ", text)
+    if not dropped.strip(" {}_^"):  # the symbol is words: \text{loss reduction}
+        dropped = _DROP.sub(" ", _TEXT.sub(r"\1", text))
+    text = dropped
     text = re.sub(r"\\(?:rightarrow|to)(?![A-Za-z])", "→", text)
     text = re.sub(r"\\(?:cdot|times)(?![A-Za-z])|[·×*]", "·", text)
     text = re.sub(r"[\s{}]", "", text)
@@ -191,6 +194,7 @@ class _Reader:
         self.text = text
         self.file = file
         self.claims: list[Read] = []
+        self.seen: set[tuple[Key, str]] = set()
         self.not_read: list[Unread] = []
         self.new_texts: set[str] = set()
         self.old_texts: set[str] = set()
@@ -248,8 +252,7 @@ class _Reader:
         if texts & (self.new_texts - self.old_texts):
             return True
         return not operands and all(
-            any(c.key == self.renewed(key) and c.text == n.text for c in self.claims)
-            for key, n in zip(keys, result)
+            (self.renewed(key), n.text) in self.seen for key, n in zip(keys, result)
         )
 
     def renewed(self, key: Key) -> Key:
@@ -278,7 +281,7 @@ class _Reader:
         quantity = self.model.quantities.get(key)
         sides = [_slots(side) for side in quantity.sides] if quantity else []
         computed = [[s for s in slots if s[0] is not None and not s[0].given] for slots in sides]
-        for chosen in sides + computed:
+        for chosen in sides + computed + self.expanded(key):
             if chosen and len(chosen) == len(numbers) and self.fits(chosen, numbers):
                 return [
                     (used, _signed(number, minus))
@@ -286,6 +289,22 @@ class _Reader:
                     if used is not None
                 ]
         return []
+
+    def expanded(self, key: Key) -> list[list[tuple[Key | None, bool]]]:
+        """``key``'s operands with one of them written out as its own substitution:
+        Δw = η·∂L/∂w read as η·δ·x, ``(1.0)(0.002728)(0.7)``. Only for an intermediate the
+        model shows no substitution of (Δw, a product term)."""
+        quantity = self.model.quantities.get(key)
+        deps = list(quantity.deps) if quantity and not quantity.sides else []
+        found = []
+        for n, dep in enumerate(deps):
+            for side in self.model.quantities[dep].sides:
+                slots = _slots(side)
+                if slots:
+                    before = [(u, False) for u in deps[:n]]
+                    after = [(u, False) for u in deps[n + 1 :]]
+                    found.append([*before, *slots, *after])
+        return found
 
     def fits(self, slots: Sequence[tuple[Key | None, bool]], numbers: Sequence[d.Number]) -> bool:
         """Every given quantity in ``slots`` is printed as the example gives it."""
@@ -297,12 +316,16 @@ class _Reader:
         return True
 
     def claim(self, key: Key, number: d.Number, uses: list[tuple[Key, d.Number]]) -> None:
-        if any(c.key == key and c.text == number.text for c in self.claims):
+        if (key, number.text) in self.seen:
             return
+        self.seen.add((key, number.text))
         (self.new_texts if key.new else self.old_texts).add(number.text.lstrip("-"))
         line, column = self.lines(number.offset)
-        shown = tuple((u, n.text, *self.lines(n.offset)) for u, n in uses if u != key)
-        self.claims.append(Read(key, number.text, line, column, shown))
+        shown: dict[Key, tuple[Key, str, int, int]] = {}
+        for used, n in uses:  # one operand per quantity: o(1 − o) shows o twice
+            if used != key and used not in shown:
+                shown[used] = (used, n.text, *self.lines(n.offset))
+        self.claims.append(Read(key, number.text, line, column, tuple(shown.values())))
 
     def close_pending(self) -> None:
         if self.pending is not None:
@@ -312,9 +335,12 @@ class _Reader:
     def unread(self, eq: d.Equation, reason: str) -> None:
         if not any("." in n.text for s in eq.stages for n in s.numbers):
             return  # a formula of whole numbers only (σ(z) = 1/(1 + e^−z)): nothing to check
-        line, column = self.lines(eq.offset)
+        start = eq.offset + len(self.text[eq.offset : eq.offset + 200]) - len(
+            self.text[eq.offset : eq.offset + 200].lstrip()
+        )
+        line, column = self.lines(start)
         end = eq.stages[-1].offset + len(eq.stages[-1].text)
-        snippet = " ".join(self.text[eq.offset : min(end, eq.offset + 200)].split())
+        snippet = " ".join(self.text[start : min(end, start + 200)].split())
         self.not_read.append(Unread(line, column, snippet[:70], reason))
 
 
@@ -335,13 +361,16 @@ def _signed(number: d.Number, minus_in_formula: bool) -> d.Number:
 
 
 def _with_operands(claims: list[Read]) -> list[Read]:
-    """Add an operand as a claim when the document states its quantity nowhere else."""
+    """Add an operand as a claim when the document states its quantity nowhere else, or prints
+    its number nowhere else (δ_{h1} = 0.002728 shown only inside the Δw substitutions)."""
     stated = {c.key for c in claims}
+    texts = {c.text for c in claims}
     out = list(claims)
     for claim in claims:
         for key, text, line, column in claim.uses:
-            if key not in stated and not key.given:
+            if not key.given and (key not in stated or text not in texts):
                 stated.add(key)
+                texts.add(text)
                 out.append(Read(key, text, line, column))
     return sorted(out, key=lambda c: (c.line, c.column))
 

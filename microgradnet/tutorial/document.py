@@ -7,8 +7,9 @@ rows into stages at each top-level ``=``, ``≈`` or ``\\approx``; a stage keeps
 (not those in sub- and superscripts, which name things) with their offsets. Prose right before an
 inline formula (``Error = $…$``) is kept as its ``label``.
 
-Every scan here is a loop over the text (no recursion), so nesting depth costs nothing; the text is
-capped by :data:`microgradnet.files.MAX_INPUT_BYTES` and printed numbers by ``MAX_DIGITS``.
+Every scan here is a loop over the text (no recursion); braces nested over :data:`MAX_NESTING`
+deep are refused, the text is capped by :data:`microgradnet.files.MAX_INPUT_BYTES` and printed
+numbers by ``MAX_DIGITS``.
 """
 
 from __future__ import annotations
@@ -21,10 +22,11 @@ from importlib import resources
 from pathlib import Path
 
 from microgradnet.errors import FileError
-from microgradnet.files import read_text
+from microgradnet.files import MAX_INPUT_BYTES, read_text
 from microgradnet.tutorial.format import MAX_DIGITS, Example
 
 __all__ = [
+    "MAX_NESTING",
     "DocumentError",
     "Equation",
     "Number",
@@ -77,6 +79,8 @@ class Equation:
     display: int = 0
 
 
+MAX_NESTING = 100
+"""The deepest nesting of braces a document may use (LaTeX sources rarely pass 10)."""
 _OPEN = re.compile(r"\\\$|\$\$|\$|\\\[|\\begin\{(equation|align|gather|multline)(\*?)\}")
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?:[eE][-+]?\d+)?(?![A-Za-z_\d])")
 _DIGITS = re.compile(rf"\d[\d.]{{{MAX_DIGITS},}}")  # a number longer than a printing may be
@@ -130,6 +134,8 @@ def equations(text: str, file: str = "<document>") -> list[Equation]:
         DocumentError: a NUL byte (binary data), an unclosed ``$``/``$$``/``\\[``/environment, or a
             number of more than ``MAX_DIGITS`` digits, with its line and column.
     """
+    if len(text) > MAX_INPUT_BYTES:
+        raise DocumentError(file, f"longer than the limit of {MAX_INPUT_BYTES:,} characters")
     where = Lines(text)
     if "\0" in text:
         raise DocumentError(file, "binary data (a NUL byte), not text", *where(text.index("\0")))
@@ -139,6 +145,9 @@ def equations(text: str, file: str = "<document>") -> list[Equation]:
         raise DocumentError(
             file, f"a number of {size:,} digits (at most {MAX_DIGITS})", *where(long.start())
         )
+    deep = _too_deep(text)
+    if deep is not None:
+        raise DocumentError(file, f"braces nested more than {MAX_NESTING} deep", *where(deep))
     found: list[Equation] = []
     for n, (start, end, label) in enumerate(_spans(text, file, where)):
         found += [
@@ -146,6 +155,16 @@ def equations(text: str, file: str = "<document>") -> list[Equation]:
             for i, row in enumerate(_rows(text, start, end))
         ]
     return [e for e in found if any(s.numbers for s in e.stages)]
+
+
+def _too_deep(text: str) -> int | None:
+    """The offset of the first ``{`` nested more than MAX_NESTING deep (None if there is none)."""
+    depth = 0
+    for m in re.finditer(r"(?<!\\)[{}]", text):
+        depth = depth + 1 if m[0] == "{" else max(0, depth - 1)
+        if depth > MAX_NESTING:
+            return m.start()
+    return None
 
 
 class Lines:
