@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from microgradnet.cli import main
 from microgradnet.tutorial import claims, document
 from microgradnet.tutorial.checker import Check, check
 from microgradnet.tutorial.format import Example, load, parse
+from microgradnet.tutorial.keys import parse as parse_key
 
 EXAMPLES = Path(__file__).parent.parent / "microgradnet" / "examples"
 SEEDS = {"glickert": "glickert.txt", "manual-221": "manual-221.txt"}
@@ -298,3 +300,61 @@ def test_a_given_number_is_not_a_claim_and_not_unread() -> None:
     bare = dataclasses.replace(load("glickert"), published={})
     reading = claims.read(bare, "$$x_1 = 0.35, \\quad x_2 = 0.7$$")
     assert reading.claims == () and reading.not_read == ()
+
+
+# ---- bad documents: one line, exit 2, bounded memory ------------------------------------------
+
+#: Peak traced allocation allowed while refusing a bad document. Reading is capped at
+#: files.MAX_INPUT_BYTES (1 MB) and every scan is one pass, so a few times the input is plenty;
+#: a reader that loaded the whole 10 MB file or built a table per character would pass 64 MB.
+PEAK_BYTES = 64 * 2**20
+
+BAD_DOCUMENTS = {
+    "binary": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xfe", "not UTF-8 text (byte 0)"),
+    "nul": (b"$$ z_o = 0.5 $$\n\x00\x01\x02", "2:1: binary data (a NUL byte), not text"),
+    "huge": (b"$$ z_o = 0.5 $$\n" * 700_000, "larger than the limit of 1,000,000 bytes"),
+    "unbalanced": (b"Intro\n\n$$ z_o = 0.685987\n\nmore text\n", "3:1: $$ is never closed"),
+    "inline": (b"The output $o = 0.665074 is high.\n\nNext.\n", "1:12: $ is never closed"),
+    "nested": (
+        b"$$ z_o = " + b"{" * 50_000 + b"0.5" + b"}" * 50_000 + b" $$",
+        "1:110: braces nested more than 100 deep",
+    ),
+    "digits": (
+        b"ok\n$$ z_o = 0." + b"7" * 5_000 + b" $$\n",
+        "2:10: a number 5,002 characters long (at most 40)",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_DOCUMENTS))
+def test_a_bad_document_is_one_line_and_exit_2(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, case: str
+) -> None:
+    data, reason = BAD_DOCUMENTS[case]
+    path = tmp_path / f"{case}.md"
+    path.write_bytes(data)
+    tracemalloc.start()
+    try:
+        code, out, err = _run(capsys, "check", str(path), "--example", "glickert")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert (code, out) == (2, "")
+    assert err.count("\n") == 1 and len(err) < 300, err
+    assert err.startswith(f"microgradnet: {path}") and reason in err, err
+    assert peak < PEAK_BYTES, peak
+
+
+def test_a_large_valid_document_is_read_in_one_pass() -> None:
+    """A 200 kB document of 5,000 equations: every one read once, memory a few times the text."""
+    bare = dataclasses.replace(load("glickert"), published={})
+    text = "$$ z_{h1} = (0.35)(0.2) + (0.7)(0.2) = 0.21 $$\n\n$$ q = 0.5 $$\n\n" * 2_500
+    tracemalloc.start()
+    try:
+        reading = claims.read(bare, text)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert [c.key for c in reading.claims] == [parse_key("z1[0]")]  # printed 2,500 times: one claim
+    assert len(reading.not_read) == 2_500
+    assert peak < PEAK_BYTES, peak

@@ -335,9 +335,8 @@ class _Reader:
     def unread(self, eq: d.Equation, reason: str) -> None:
         if not any("." in n.text for s in eq.stages for n in s.numbers):
             return  # a formula of whole numbers only (σ(z) = 1/(1 + e^−z)): nothing to check
-        start = eq.offset + len(self.text[eq.offset : eq.offset + 200]) - len(
-            self.text[eq.offset : eq.offset + 200].lstrip()
-        )
+        head = self.text[eq.offset : eq.offset + 200]
+        start = eq.offset + len(head) - len(head.lstrip())  # where the formula's text begins
         line, column = self.lines(start)
         end = eq.stages[-1].offset + len(eq.stages[-1].text)
         snippet = " ".join(self.text[start : min(end, start + 200)].split())

@@ -143,7 +143,7 @@ def equations(text: str, file: str = "<document>") -> list[Equation]:
     if long is not None:
         size = long.end() - long.start()
         raise DocumentError(
-            file, f"a number of {size:,} digits (at most {MAX_DIGITS})", *where(long.start())
+            file, f"a number {size:,} characters long (at most {MAX_DIGITS})", *where(long.start())
         )
     deep = _too_deep(text)
     if deep is not None:
