@@ -119,10 +119,11 @@ def test_not_read_lists_every_number_bearing_equation_it_could_not_map() -> None
 def test_check_document_prints_findings_at_line_and_column(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    path = str(EXAMPLES / "documents" / "glickert.txt")
-    code, out, err = _run(capsys, "check", path, "--example", "glickert")
+    code, out, err = _run(capsys, "check", "glickert.txt", "--example", "glickert")
     assert (code, err) == (1, "")
-    assert out.startswith(f"Read 44 claims from {path}; 0 number-bearing equations not read.\n")
+    assert out.startswith(
+        "Read 44 claims from glickert.txt; 0 number-bearing equations not read.\n"
+    )
     assert "  134:79 σ′(z_o)              0.222774    0.222751  differs [1]" in out
     assert "Printed: 164:110 δ_o in δ_{h1} = 0.165074; 168:78 δ_o in δ_{h2} = 0.165074" in out
 

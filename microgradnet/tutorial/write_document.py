@@ -9,7 +9,7 @@ from typing import Any
 from microgradnet.tutorial import write_check
 from microgradnet.tutorial.checker import Check
 from microgradnet.tutorial.claims import Reading
-from microgradnet.tutorial.formatting import escaped
+from microgradnet.tutorial.formatting import escaped, paragraph
 
 __all__ = ["FORMATS", "check", "published"]
 
@@ -34,8 +34,10 @@ def check(c: Check, reading: Reading, fmt: str = "text") -> str:
         title, _, rest = body.partition("\n")
         tail = ["", "## Not read", ""] + [f"- `{line}`" for line in unread] if unread else []
         return "\n".join([title, "", head, rest.rstrip("\n"), *tail]) + "\n"
-    tail = ["", "Not read (add notation to read them)"] + [f"  {line}" for line in unread]
-    return head + "\n" + body.rstrip("\n") + "\n" + ("\n".join(tail) + "\n" if unread else "")
+    tail = ["", "Not read (add notation to read them)"]
+    tail += [part for line in unread for part in paragraph(line)]
+    lead = "\n".join(line[2:] for line in paragraph(head))
+    return lead + "\n" + body.rstrip("\n") + "\n" + ("\n".join(tail) + "\n" if unread else "")
 
 
 def _json(c: Check, reading: Reading, data: dict[str, Any]) -> str:
