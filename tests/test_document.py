@@ -15,6 +15,7 @@ from microgradnet.cli import main
 from microgradnet.tutorial import claims, document
 from microgradnet.tutorial.checker import Check, check
 from microgradnet.tutorial.format import Example, load, parse
+from microgradnet.tutorial.keys import Key
 from microgradnet.tutorial.keys import parse as parse_key
 
 EXAMPLES = Path(__file__).parent.parent / "microgradnet" / "examples"
@@ -89,6 +90,33 @@ def test_the_document_gives_the_same_verdicts_and_root_causes_as_the_table(name:
         pair = (str(row.claim.key), row.claim.printing.text)
         if pair in verdicts and row.claim.inside is None:
             assert row.verdict == verdicts[pair], pair
+
+
+@pytest.mark.parametrize("name", sorted(SEEDS))
+def test_every_operand_of_the_table_is_read_for_its_claim(name: str) -> None:
+    """The numbers of each displayed substitution, vectors and matrix products included
+    (``[0.3058745, −0.1920204] [0.5005 \\ 0.6789] + 0.1117489`` gives z⁽²⁾ⁿᵉʷ its five)."""
+    _, reading = _reading(name)
+    read: dict[tuple[Key, str], set[tuple[Key, str]]] = {}
+    for c in reading.claims:
+        read.setdefault((c.key, c.text), set()).update((u, t) for u, t, _, _ in c.uses)
+    for key, printings in load(name).published.items():
+        for p in printings:
+            wanted = {(u, q.text) for u, q in p.uses}
+            if (str(key), p.text) == ("error_reduction_pct", "3.34"):  # the table lists Errorⁿᵉʷ,
+                wanted.discard((parse_key("error_new"), "0.159554"))  # not in 0.005520/0.165074
+            assert wanted <= read[(key, p.text)], (key, p.text)
+
+
+@pytest.mark.parametrize("name", sorted(SEEDS))
+def test_the_document_gives_the_same_notes(name: str) -> None:
+    """A right value beside rounded operands that give another last digit, noted in both."""
+    bare, reading = _reading(name)
+    notes = [
+        {(str(r.claim.key), r.claim.printing.text) for r in c.rows if r.substituted is not None}
+        for c in (check(claims.with_claims(bare, reading)), check(load(name)))
+    ]
+    assert notes[0] == notes[1] != set()
 
 
 def test_document_000_slips_are_found_at_their_lines() -> None:

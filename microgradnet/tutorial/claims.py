@@ -239,9 +239,12 @@ class _Reader:
         operands = [n for s in stages[:-1] for n in s.numbers]
         new = new or self.looks_new(keys, operands, last.numbers)
         keys = [self.renewed(key) if new else key for key in keys]
-        uses = self.uses(keys[0], stages[:-1], new) if len(keys) == 1 else []
-        for key, number in zip(keys, last.numbers):
-            self.claim(key, number, uses)
+        if len(keys) == 1:
+            uses = [self.uses(keys[0], stages[:-1], new)]
+        else:
+            uses = self.entry_uses(keys, stages[:-1], last)
+        for key, number, used in zip(keys, last.numbers, uses):
+            self.claim(key, number, used)
 
     def looks_new(
         self, keys: list[Key], operands: list[d.Number], result: Sequence[d.Number]
@@ -273,21 +276,69 @@ class _Reader:
                     used = self.renewed(used) if new else used
                     text = number.text if minus or not number.minus else "-" + number.text
                     found.append((used, replace(number, text=text)))
-            elif not re.search(r"\\begin|\[", stage.text):  # a matrix product reorders
+            elif not re.search(r"\\begin|\[", stage.text):
                 found += self.model_side(key, stage.numbers)
+            else:  # vectors: [0.31, −0.19] [0.50 \ 0.68] + 0.11 is 0.31·0.50 − 0.19·0.68 + 0.11
+                entries = self.entries(stage, (1, 1))
+                found += self.model_side(key, entries[0]) if entries else []
         return found
+
+    def entry_uses(
+        self, keys: list[Key], stages: Sequence[d.Stage], result: d.Stage
+    ) -> list[list[tuple[Key, d.Number]]]:
+        """The operands of each entry of a vector or matrix result, entry by entry."""
+        found: list[list[tuple[Key, d.Number]]] = [[] for _ in keys]
+        shape = d.operands(self.text, result)
+        if not shape or len(shape) != 1 or shape[0].shape[0] * shape[0].shape[1] != len(keys):
+            return found
+        for stage in stages:
+            if not any("." in n.text for n in stage.numbers):
+                continue
+            entries = self.entries(stage, shape[0].shape)
+            for n, numbers in enumerate(entries or []):
+                found[n] += self.model_side(keys[n], numbers)
+        return found
+
+    def entries(self, stage: d.Stage, shape: tuple[int, int]) -> list[list[d.Number]] | None:
+        """The numbers each entry of a ``shape`` result is computed from, in the stage's order:
+        juxtaposed vectors multiplied as matrices, a number or a vector of one broadcast."""
+        combined: list[d.Operand] = []
+        for operand in d.operands(self.text, stage) or []:
+            before = combined[-1] if combined else None
+            if (
+                before is not None
+                and operand.joined
+                and (1, 1) not in (before.shape, operand.shape)
+                and before.shape[1] == operand.shape[0]
+            ):
+                combined[-1] = _product(before, operand)
+            else:
+                combined.append(operand)
+        out = []
+        for r in range(shape[0]):
+            for c in range(shape[1]):
+                numbers: list[d.Number] = []
+                for operand in combined:
+                    rows, cols = operand.shape
+                    if (rows not in (1, shape[0])) or (cols not in (1, shape[1])):
+                        return None
+                    numbers += operand.cells[r if rows > 1 else 0][c if cols > 1 else 0]
+                out.append(numbers)
+        return out if combined else None
 
     def model_side(self, key: Key, numbers: Sequence[d.Number]) -> list[tuple[Key, d.Number]]:
         quantity = self.model.quantities.get(key)
         sides = [_slots(side) for side in quantity.sides] if quantity else []
         computed = [[s for s in slots if s[0] is not None and not s[0].given] for slots in sides]
-        for chosen in sides + computed + self.expanded(key):
-            if chosen and len(chosen) == len(numbers) and self.fits(chosen, numbers):
-                return [
-                    (used, _signed(number, minus))
-                    for (used, minus), number in zip(chosen, numbers)
-                    if used is not None
-                ]
+        decimals = [n for n in numbers if not n.text.lstrip("-").isdigit()]  # without ×100, 2·
+        for shown in (numbers, decimals):
+            for chosen in sides + computed + self.expanded(key):
+                if chosen and len(chosen) == len(shown) and self.fits(chosen, shown):
+                    return [
+                        (used, _signed(number, minus))
+                        for (used, minus), number in zip(chosen, shown)
+                        if used is not None
+                    ]
         return []
 
     def expanded(self, key: Key) -> list[list[tuple[Key | None, bool]]]:
@@ -341,6 +392,19 @@ class _Reader:
         end = eq.stages[-1].offset + len(eq.stages[-1].text)
         snippet = " ".join(self.text[start : min(end, start + 200)].split())
         self.not_read.append(Unread(line, column, snippet[:70], reason))
+
+
+def _product(a: d.Operand, b: d.Operand) -> d.Operand:
+    """The matrix product's entries as the numbers they multiply: (AB)ᵣ꜀ from Aᵣ₀, B₀꜀, Aᵣ₁, B₁꜀ …"""
+    rows, inner, cols = a.shape[0], a.shape[1], b.shape[1]
+    cells = tuple(
+        tuple(
+            tuple(n for k in range(inner) for n in (*a.cells[r][k], *b.cells[k][c]))
+            for c in range(cols)
+        )
+        for r in range(rows)
+    )
+    return d.Operand(cells, a.joined)
 
 
 def _slots(side: Side) -> list[tuple[Key | None, bool]]:

@@ -350,9 +350,14 @@ def _stages(span: str, a: int, b: int, base: int) -> list[Stage]:
     stages = []
     for c, d in _cut(row, _EQUALS, matrices=False):
         raw = row[c:d]
-        numbers = _numbers(_MATRIX.sub(lambda m: " " * len(m[0]), _scripts(raw)), base + a + c)
+        numbers = _numbers(_MATRIX.sub(_bracket, _scripts(raw)), base + a + c)
         stages.append(Stage(raw.replace("&", " "), base + a + c, numbers))
     return stages if len(stages) > 1 else []
+
+
+def _bracket(m: re.Match[str]) -> str:
+    """``\\begin{bmatrix}`` as ``(`` and its ``\\end`` as ``)``, padded: a sign after it is unary."""
+    return ("(" if m[1] == "begin" else ")") + " " * (len(m[0]) - 1)
 
 
 def _numbers(stage: str, base: int) -> tuple[Number, ...]:
@@ -382,3 +387,78 @@ def _leftover(stage: Stage, allowed: str) -> str:
     rest = _NUMBER.sub(" ", _MATRIX.sub(" ", _scripts(stage.text)))
     rest = re.sub(r"\\text\s*\{[^{}]*\}|\\%|\\\\|\\(?=\s)", "", rest)
     return re.sub(allowed, "", rest)
+
+
+# ---- vectors and matrices in a stage ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Operand:
+    """One factor or term of a stage: a number (1×1) or a vector/matrix, each entry the numbers
+    printed in it (``-0.0352468(0.25)`` is one entry of two); ``joined``: written right after the
+    operand before it with no ``+``, ``−`` or ``⊙`` between (a product)."""
+
+    cells: tuple[tuple[tuple[Number, ...], ...], ...]
+    joined: bool = False
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return len(self.cells), len(self.cells[0])
+
+
+_BRACKETS = re.compile(
+    r"\\begin\{[pbvBV]?matrix\}(.*?)\\end\{[pbvBV]?matrix\}|\[([^\[\]]*)\]", re.DOTALL
+)
+_CELL_ROW = re.compile(r"\\\\|\\(?=\s)")
+_TERM = re.compile(r"[-−+⊙]|\\odot(?![A-Za-z])|=")
+
+
+def operands(text: str, stage: Stage) -> list[Operand] | None:
+    """The stage as its operands in order, read from the document ``text`` (None when a bracket
+    holds rows of different lengths)."""
+    raw = text[stage.offset : stage.offset + len(stage.text)]
+    found: list[tuple[int, int, Operand]] = []
+    for m in _BRACKETS.finditer(raw):
+        inner, start = (m[1], m.start(1)) if m[1] is not None else (m[2], m.start(2))
+        cells = _cells(inner, stage.offset + start, stage.numbers)
+        if cells is None:
+            return None
+        if any(cell for row in cells for cell in row):
+            found.append((m.start(), m.end(), Operand(cells)))
+    inside = [(a, b) for a, b, _ in found]
+    for number in stage.numbers:
+        at = number.offset - stage.offset
+        if not any(a <= at < b for a, b in inside):
+            sign = max(raw.rfind("-", 0, at), raw.rfind("−", 0, at))
+            start = sign if number.text.startswith("-") and sign >= 0 else at
+            found.append((start, at + len(number.text.lstrip("-")), Operand((((number,),),))))
+    found.sort(key=lambda item: item[0])
+    out: list[Operand] = []
+    for n, (a, _, operand) in enumerate(found):
+        gap = raw[found[n - 1][1] : a] if n else ""
+        minus = operand.shape == (1, 1) and operand.cells[0][0][0].minus
+        joined = bool(n) and not _TERM.search(gap) and not minus
+        out.append(Operand(operand.cells, joined))
+    return out
+
+
+def _cells(
+    inner: str, base: int, numbers: tuple[Number, ...]
+) -> tuple[tuple[tuple[Number, ...], ...], ...] | None:
+    """The entries of a bracket's text (rows at ``\\\\`` or a lost ``\\ ``, columns at & or ,)."""
+    starts = [0] + [m.end() for m in _CELL_ROW.finditer(inner)]
+    grid: dict[int, dict[int, list[Number]]] = {}
+    for number in numbers:
+        at = number.offset - base
+        if 0 <= at < len(inner):
+            row = bisect.bisect_right(starts, at) - 1
+            column = len(re.findall(r"[&,]", inner[starts[row] : at]))
+            grid.setdefault(row, {}).setdefault(column, []).append(number)
+    widths = set()
+    for row in grid:
+        end = starts[row + 1] if row + 1 < len(starts) else len(inner)
+        widths.add(len(re.findall(r"[&,]", inner[starts[row] : end])) + 1)
+    if len(widths) != 1:
+        return None
+    width = widths.pop()
+    return tuple(tuple(tuple(grid[row].get(c, ())) for c in range(width)) for row in sorted(grid))
