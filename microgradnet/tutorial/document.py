@@ -363,7 +363,7 @@ def _bracket(m: re.Match[str]) -> str:
 def _numbers(stage: str, base: int) -> tuple[Number, ...]:
     found = []
     for m in _NUMBER.finditer(stage):
-        before = stage[: m.start()].rstrip()
+        before = stage[max(0, m.start() - 64) : m.start()].rstrip()  # a window: no n² copies
         sign = before[-1:] in ("-", "−")
         ahead = before[:-1].rstrip() if sign else ""
         binary = sign and bool(ahead) and (ahead[-1].isalnum() or ahead[-1] in ")]}|")
