@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import NoReturn, TextIO
 
-from microgradnet import __version__, render
+from microgradnet import __version__, files, render
 from microgradnet._render_backend import FORMATS
 from microgradnet._render_example import KINDS, example_figure
 from microgradnet.arguments import real, whole
@@ -29,9 +29,12 @@ from microgradnet.exercise import cli as exercise_cli
 from microgradnet.exercise.spec import ExerciseError
 from microgradnet.files import check_target
 from microgradnet.terminal import one_line, printable
+from microgradnet.tutorial import claims, document
 from microgradnet.tutorial import write_check as check_report
+from microgradnet.tutorial import write_document as document_report
 from microgradnet.tutorial import write_walkthrough as report
 from microgradnet.tutorial.checker import check
+from microgradnet.tutorial.document import DocumentError
 from microgradnet.tutorial.format import MAX_PLACES, MAX_STEPS, Example, ExampleError, load, shipped
 from microgradnet.tutorial.walkthrough import run
 
@@ -91,8 +94,24 @@ def _parser() -> _Parser:
         action="store_true",
         help="also print the Hessian of the loss w.r.t. the output layer's parameters",
     )
-    chk = commands.add_parser("check", help="check every number an example file publishes")
-    chk.add_argument("example", help="a .toml file (or a shipped example's name)")
+    chk = commands.add_parser(
+        "check", help="check every number an example file publishes, or a document's own text"
+    )
+    chk.add_argument(
+        "example",
+        metavar="EXAMPLE|DOCUMENT",
+        help="a .toml file or shipped example's name; with --example, the document to read",
+    )
+    chk.add_argument(
+        "--example",
+        dest="network",
+        metavar="NAME|FILE",
+        help="the example giving network, data and notation; the claims come from the document",
+    )
+    chk.add_argument(
+        "--emit-published", metavar="FILE", help="write the claims read as a [published] table"
+    )
+    chk.add_argument("--overwrite", action="store_true", help="let --emit-published replace FILE")
     chk.add_argument(
         "--format",
         type=_format(check_report.FORMATS),
@@ -191,8 +210,25 @@ def _walkthrough(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    result = check(load(args.example))
-    sys.stdout.write(check_report.check(result, args.format))
+    example = load(args.network or args.example)
+    name = args.example if args.network else example.document
+    if not name:
+        if args.emit_published:
+            raise _UsageError("microgradnet check: --emit-published needs a document to read")
+        result = check(example)
+        sys.stdout.write(check_report.check(result, args.format))
+        return 0 if result.ok else 1
+    path, text = document.load(name, example)
+    if args.emit_published:
+        inputs = [p for p in (path, example.file) if os.path.lexists(p)]
+        files.check_target(args.emit_published, overwrite=args.overwrite, inputs=inputs)
+    reading = claims.read(example, text, file=path)
+    result = check(claims.with_claims(example, reading))
+    sys.stdout.write(document_report.check(result, reading, args.format))
+    if args.emit_published:
+        table = document_report.published(reading).encode("utf-8")
+        files.write_atomic(args.emit_published, table, overwrite=args.overwrite, inputs=inputs)
+        sys.stderr.write(f"microgradnet: wrote {args.emit_published}\n")
     return 0 if result.ok else 1
 
 
@@ -292,7 +328,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except _UsageError as error:
         return _fail(str(error))
-    except (ExampleError, ExerciseError, render.RenderError, FileError) as error:
+    except (ExampleError, DocumentError, ExerciseError, render.RenderError, FileError) as error:
         return _fail(f"microgradnet: {error}")
     except OSError as error:  # the output streams, or a file system refusing a path
         return _fail(f"microgradnet: {_os_reason(error)}")

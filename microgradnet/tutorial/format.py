@@ -35,6 +35,9 @@ A worked example is a small human-editable file (see ``microgradnet/examples/*.t
     name = "cross_entropy"                   # squared_error, mse or cross_entropy
     where = "Introduction"
 
+    document = "notes.md"                    # optional: read the claims from this document's
+                                             # text (relative to this file), not [published]
+
 Omit every layer's ``weights`` (and give each layer a ``size``) to draw them from ``seed``.
 Keys of ``[notation]`` and ``[published]`` are quantity names from :mod:`microgradnet.tutorial.keys`.
 
@@ -111,6 +114,7 @@ _TOP_KEYS = (
     "notation",
     "published",
     "stated_loss",
+    "document",
 )
 _LAYER_KEYS = ("size", "activation", "weights", "biases", "bias")
 _CONVENTION_KEYS = ("error_signal", "step", "difference", "error", "bias", "fixed")
@@ -277,6 +281,7 @@ class Example:
     conventions: Conventions = Conventions()
     patterns: tuple[tuple[tuple[float, ...], tuple[float, ...]], ...] = ()
     at: tuple[At, ...] = ()
+    document: str = ""  # the document whose text gives the claims (relative to ``file``)
 
     @property
     def samples(self) -> tuple[tuple[tuple[float, ...], tuple[float, ...]], ...]:
@@ -428,6 +433,7 @@ class _Parser:
             conventions=conventions,
             patterns=patterns,
             at=at,
+            document=self.text(data, "document", ""),
         )
 
     # -- several patterns and later states --

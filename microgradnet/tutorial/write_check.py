@@ -52,6 +52,12 @@ class _Words:
         return self.notation(key).text
 
     def quantity(self, row: Row) -> str:
+        """The symbol, and where the number sits: its line:column when read from a document."""
+        text = self.symbol_at(row)
+        where = row.claim.printing.where
+        return f"{where} {text}" if self.c.example.document and where else text
+
+    def symbol_at(self, row: Row) -> str:
         """The symbol, and where the number sits when that is needed to tell printings apart."""
         claim = self.c.claims
         text = self.sym(row.claim.key)
@@ -64,7 +70,8 @@ class _Words:
             )
         if row.claim.inside is not None:
             return f"{text} in {self.sym(claim[row.claim.inside].key)}"
-        if len(self.c.example.published.get(row.claim.key, ())) > 1 and row.claim.printing.where:
+        several = len(self.c.example.published.get(row.claim.key, ())) > 1
+        if several and row.claim.printing.where and not self.c.example.document:
             return f"{text} ({row.claim.printing.where})"
         return text
 
