@@ -355,3 +355,26 @@ def test_renew_moves_a_key_across_the_update() -> None:
 )
 def test_latex_from_unicode_symbols(text: str, latex: str) -> None:
     assert latex_from_text(text) == latex
+
+
+# ---- the weight index convention --------------------------------------------------------------
+
+
+def test_weight_index_from_to_writes_the_default_subscripts_from_then_to() -> None:
+    to_from = parse(BASE).notation
+    from_to = parse(BASE + '[conventions]\nweight_index = "from_to"\n').notation
+    assert to_from(parse_key("W1[0,1]")).text == "W⁽¹⁾₁₂"  # into neuron 1 from input 2
+    assert from_to(parse_key("W1[0,1]")).text == "W⁽¹⁾₂₁"  # from input 2 to neuron 1
+    assert from_to(parse_key("W1[0,1]")).latex == "W^{(1)}_{21}"
+    assert from_to(parse_key("dL_dW2[0,1]")).text == "∂L/∂W⁽²⁾₂₁"
+    assert from_to(parse_key("backterm1[1,0]")).text == "W⁽²⁾₂₁·δ⁽²⁾"  # W2[0,1]·δ⁽²⁾
+    assert from_to(parse_key("W1[1,0]")).text == to_from(parse_key("W1[0,1]")).text
+
+
+def test_weight_index_is_validated() -> None:
+    assert str(_error(BASE + '[conventions]\nweight_index = "ij"\n')) == (
+        "ex.toml: conventions.weight_index: expected one of to_from, from_to, got a string ('ij')"
+    )
+    assert str(_error(BASE + "[conventions]\nweight_index = 1\n")) == (
+        "ex.toml: conventions.weight_index: expected one of to_from, from_to, got a number (1)"
+    )

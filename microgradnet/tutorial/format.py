@@ -113,7 +113,9 @@ _TOP_KEYS = (
     "stated_loss",
 )
 _LAYER_KEYS = ("size", "activation", "weights", "biases", "bias")
-_CONVENTION_KEYS = ("error_signal", "step", "difference", "error", "bias", "fixed")
+_CONVENTION_KEYS = (
+    "error_signal", "step", "difference", "error", "bias", "fixed", "weight_index",
+)  # fmt: skip
 #: [conventions] key -> its valid values, the default first.
 CONVENTIONS: dict[str, tuple[str, ...]] = {
     "error_signal": ("gradient", "negative_gradient"),
@@ -121,6 +123,7 @@ CONVENTIONS: dict[str, tuple[str, ...]] = {
     "difference": ("y_minus_t", "t_minus_y"),
     "error": ("abs", "t_minus_y", "y_minus_t", "loss"),
     "bias": ("per_neuron", "shared", "input_unit"),
+    "weight_index": ("to_from", "from_to"),
 }
 _PRINTING_KEYS = ("value", "places", "where", "uses")
 _AT_KEYS = ("step", "pattern", "where", "published")
@@ -186,7 +189,9 @@ class Conventions:
     ``subtracted`` (w − Δw) or ``added`` (w + Δw). ``difference``: the loss written with
     (y − t) or (t − y). ``error``: the printed "error": Σ|y − t| (``abs``), Σ(t − y), Σ(y − t) or
     the loss itself. ``bias``: per neuron, ``shared`` by a layer, or an ``input_unit`` (written
-    w₀ⱼ·1). ``fixed``: the weights and biases held fixed (not updated).
+    w₀ⱼ·1). ``fixed``: the weights and biases held fixed (not updated). ``weight_index``: how the
+    document subscripts a weight: ``to_from`` (wⱼᵢ feeds neuron j from input i, example 004's
+    W⁽¹⁾₁₂) or ``from_to`` (wᵢⱼ goes from i to j); keys stay ``W1[j,i]`` either way.
     """
 
     error_signal: str = "gradient"
@@ -195,6 +200,7 @@ class Conventions:
     error: str = "abs"
     bias: str = "per_neuron"
     fixed: frozenset[Key] = frozenset()
+    weight_index: str = "to_from"
 
     @property
     def sign(self) -> float:
@@ -403,6 +409,7 @@ class _Parser:
             activations,
             input_first=products == "input_first",
             negative=conventions.sign < 0,
+            from_to=conventions.weight_index == "from_to",
         )
         published = self.published(data.get("published", {}), layers)
         patterns = self.patterns(raw_patterns, len(inputs), sizes[-1])

@@ -108,7 +108,8 @@ class Notation:
     ``overrides`` maps keys to symbols; ``layer_sizes`` are the neurons per layer (not counting
     the inputs) and ``activations`` the activation name of each layer; ``input_first`` writes a
     product term as ``x₁·w`` instead of ``w·x₁``; ``negative``: the document's signals are
-    −∂L/∂· (δ = −∂E/∂net), so their default symbols carry the minus.
+    −∂L/∂· (δ = −∂E/∂net), so their default symbols carry the minus; ``from_to``: a weight's
+    default subscripts read from-to (wᵢⱼ: from input i to neuron j) instead of to-from (wⱼᵢ).
     """
 
     def __init__(
@@ -119,12 +120,14 @@ class Notation:
         *,
         input_first: bool = False,
         negative: bool = False,
+        from_to: bool = False,
     ) -> None:
         self.overrides = dict(overrides)
         self.layer_sizes = list(layer_sizes)
         self.activations = list(activations)
         self.input_first = input_first
         self.negative = negative
+        self.from_to = from_to
 
     def __call__(self, key: Key | str) -> Symbol:
         """The symbol of ``key`` (a Key, or its name ``"W1[0,0]"``): the document's own if given,
@@ -177,7 +180,9 @@ class Notation:
             return _indexed(kind, 0, [] if self.layer_sizes[-1] == 1 else [j])
         if kind in ("W", "b", "z", "delta"):
             base = {"W": "W", "b": "b", "z": "z", "delta": "δ"}[kind]
-            indices = [j, key.i] if kind == "W" else ([] if self._single(layer) else [j])
+            indices = [] if self._single(layer) else [j]
+            if kind == "W":
+                indices = [key.i, j] if self.from_to else [j, key.i]
             symbol = _indexed(base, layer, indices)
             return Symbol(symbol.text, symbol.latex.replace("δ", r"\delta"))
         if kind == "a":

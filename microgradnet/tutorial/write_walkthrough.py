@@ -144,6 +144,8 @@ def conventions(ex: Example, latex: bool = False) -> str:
         words.append("the printed error is " + c.error.replace("_minus_", " minus "))
     if c.bias != "per_neuron":
         words.append("one bias shared by each layer" if c.bias == "shared" else "biases as weights")
+    if c.weight_index == "from_to":
+        words.append(say("wᵢⱼ from i to j", "$w_{ij}$ from $i$ to $j$"))
     if c.fixed:
         names = [ex.notation(key) for key in sorted(c.fixed)]
         held = ", ".join(f"${n.latex}$" if latex else n.text for n in names)
