@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from microgradnet.tutorial.checker import Check, Row, check
 from microgradnet.tutorial.format import load, parse
 from microgradnet.tutorial.walkthrough import run
 from microgradnet.tutorial.write_check import check as check_text
+from microgradnet.tutorial.write_walkthrough import walkthrough
 
 DATA = Path(__file__).parent / "data"
 
@@ -333,3 +335,78 @@ def test_mazur_after_one_round_is_the_updated_weights_slip_and_10000_steps_one_o
     # the text's own algorithm after exactly 10,000 updates (recomputed by the research notes)
     (row,) = [result.rows[n] for n in steps.roots]
     assert row.recomputed == pytest.approx(3.510187782978859e-05, rel=1e-9)
+
+
+# ---- judged from the operands the document prints ---------------------------------------------
+
+#: One sigmoid neuron, x = 1, w = 1: y = σ(1) = 0.7310586, which a document may print as 0.73.
+ONE_NEURON = """\
+inputs = [1.0]
+targets = [1.0]
+loss = "LOSS"
+learning_rate = 0.5
+[[layers]]
+weights = [[1.0]]
+[published]
+"a1[0]" = "0.73"
+"""
+
+
+@pytest.mark.parametrize(
+    ("loss", "printed", "exact"),
+    [
+        ("cross_entropy", "0.3147", 0.3132617),  # −ln 0.73 = 0.314711; −ln σ(1) = 0.313262
+        ("squared_error", "0.0365", 0.0361647),  # ½(0.73 − 1)² = 0.03645; ½(σ(1) − 1)² = 0.036165
+    ],
+)
+def test_a_loss_from_the_printed_output_agrees_given_the_printed_operands_whatever_the_loss(
+    loss: str, printed: str, exact: float
+) -> None:
+    text = ONE_NEURON.replace("LOSS", loss) + f'"L" = "{printed}"\n'
+    result = check(parse(text))
+    row = _row(result, "L", printed)
+    assert row.verdict == "agrees_rounded" and result.ok
+    assert row.recomputed == pytest.approx(exact, abs=0.5e-7)
+    assert [str(result.claims[s].key) for s in row.sources] == ["a1[0]"]
+    # the walkthrough marks it with the same rule
+    (line,) = [
+        ln for s in json.loads(walkthrough(run(parse(text)), "json"))["sections"]
+        for ln in s["lines"] if ln["key"] == "L"
+    ]  # fmt: skip
+    assert [(p["text"], p["verdict"]) for p in line["published"]] == [(printed, "agrees_rounded")]
+
+
+def test_a_slip_made_on_the_printed_rounded_operands_is_named() -> None:
+    """δ = y − t from the printed y = 0.73 is −0.2700; from the exact y it would be −0.2689."""
+    result = check(parse(ONE_NEURON.replace("LOSS", "squared_error") + '"delta1[0]" = "-0.2700"\n'))
+    (finding,) = result.findings
+    assert finding.slip is not None and finding.slip.name == "derivative_dropped"
+    assert _row(result, "delta1[0]", "-0.2700").reproduced == pytest.approx(-0.27, abs=1e-12)
+
+
+def test_a_drift_note_names_the_one_operand_that_causes_it() -> None:
+    """δ⁽²⁾ = (y − t)·y(1 − y) from the printed y = 0.53 (exact 0.534573): z⁽¹⁾₁, a⁽¹⁾₁, a⁽¹⁾₂ are
+    printed too, rounded, but only y moves δ⁽²⁾ past its last printed digit."""
+    text = """\
+inputs = [1.0, 0.5]
+targets = [1.0]
+learning_rate = 0.5
+[[layers]]
+weights = [[0.4, -0.3], [0.2, 0.6]]
+[[layers]]
+weights = [[0.8, -0.5]]
+[published]
+"z1[0]" = "0.25"
+"a1[0]" = "0.56"
+"a1[1]" = "0.62"
+"a2[0]" = "0.53"
+"delta2[0]" = "-0.117077"
+"""
+    result = check(parse(text))
+    row = _row(result, "delta2[0]", "-0.117077")
+    assert row.verdict == "agrees_rounded"
+    assert row.recomputed == pytest.approx(-0.1158005, abs=1e-7)
+    assert [str(result.claims[s].key) for s in row.sources] == ["a2[0]"]
+    assert "δ⁽²⁾ = -0.117077 follows from the printed y = 0.53; at full precision" in check_text(
+        result
+    )

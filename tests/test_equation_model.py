@@ -127,7 +127,7 @@ def test_claims_rounded_from_exact_values_all_agree(
 #: Slips that change the numbers in a way no other catalogued slip imitates, when planted.
 PLANTABLE = (
     "derivative_dropped", "error_sign", "half_missing", "update_sign", "updated_weights",
-    "other_derivative", "input_factor_missing",
+    "other_derivative", "input_factor_missing", "layer_update_sign",
 )  # fmt: skip
 
 

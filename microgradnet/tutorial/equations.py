@@ -87,6 +87,10 @@ class Quantity:
     sides: tuple[Side, ...] = ()
     section: str = ""
     unit: str = ""
+    shown: Quantity | None = field(default=None, compare=False)
+    """The formula over the operands the display shows, where it differs from ``fn``'s (L of
+    cross-entropy is computed from z for stability but displayed as −[t ln y + …]): the checker
+    recomputes a value from the document's printed operands with it."""
 
 
 # ---- display tokens ---------------------------------------------------------------------------
@@ -204,18 +208,30 @@ class Model:
         ``pinned`` fixes quantities to given values; ``replaced`` swaps formulas (a slip);
         ``round_all`` rounds every computed quantity to that many decimals before it is used.
         """
+        return self.evaluate_each([pinned or {}], replaced, round_all)[0]
+
+    def evaluate_each(
+        self,
+        pins: Sequence[Mapping[Key, float]],
+        replaced: Iterable[Quantity] = (),
+        round_all: int | None = None,
+    ) -> list[dict[Key, float]]:
+        """:meth:`evaluate` once for each of ``pins``, the plan for ``replaced`` built once."""
         order, position, plan = self._plan(tuple(replaced))
-        values: list[float] = [0.0] * len(order)
-        fixed = {position[key]: value for key, value in (pinned or {}).items()}
-        for n, (fn, deps) in enumerate(plan):
-            if n in fixed:
-                values[n] = fixed[n]
-                continue
-            value = fn([values[d] for d in deps])
-            if round_all is not None and deps:
-                value = round(value, round_all)
-            values[n] = value
-        return dict(zip(order, values))
+        found = []
+        for pinned in pins:
+            values: list[float] = [0.0] * len(order)
+            fixed = {position[key]: value for key, value in pinned.items()}
+            for n, (fn, deps) in enumerate(plan):
+                if n in fixed:
+                    values[n] = fixed[n]
+                    continue
+                value = fn([values[d] for d in deps])
+                if round_all is not None and deps:
+                    value = round(value, round_all)
+                values[n] = value
+            found.append(dict(zip(order, values)))
+        return found
 
     def _plan(self, replaced: tuple[Quantity, ...]) -> _Plan:
         """The evaluation order and (formula, positions of its deps) for each, with ``replaced``
@@ -286,24 +302,34 @@ class Model:
         params = {key: state[key] for _, key in parameters(self.example)}
         return self.evaluate({**params, **self.pattern(pattern)})
 
+    @property
+    def displayed(self) -> tuple[Quantity, ...]:
+        """The formulas as displayed, for the quantities computed otherwise (see Quantity.shown)."""
+        return tuple(q.shown for q in self.quantities.values() if q.shown is not None)
+
     def section(self, name: str) -> list[Quantity]:
         return [q for q in self.quantities.values() if q.section == name]
 
     def is_given(self, key: Key) -> bool:
         return not self.quantities[key].deps
 
-    def ancestors(self, key: Key) -> list[Key]:
-        """The quantities ``key`` is computed from, directly or not, nearest first."""
+    def ancestors(self, key: Key, *, shown: bool = False) -> list[Key]:
+        """The quantities ``key`` is computed from, directly or not, nearest first (``shown``:
+        through the displayed formulas, so the y of a cross-entropy L counts as its operand)."""
         seen: dict[Key, None] = {}
-        frontier = list(self.quantities[key].deps)
+        frontier = list(self._deps(key, shown))
         while frontier:
             nxt: list[Key] = []
             for dep in frontier:
                 if dep not in seen:
                     seen[dep] = None
-                    nxt.extend(self.quantities[dep].deps)
+                    nxt.extend(self._deps(dep, shown))
             frontier = nxt
         return list(seen)
+
+    def _deps(self, key: Key, shown: bool) -> tuple[Key, ...]:
+        quantity = self.quantities[key]
+        return quantity.shown.deps if shown and quantity.shown is not None else quantity.deps
 
     def children(self) -> dict[Key, list[Key]]:
         """key -> the quantities computed directly from it."""
@@ -621,6 +647,7 @@ def loss_quantities(model: Model, loss: str, *, new: bool = False) -> list[Quant
     ys, ts = model.outputs(new), model.targets()
     flipped = ex.conventions.difference == "t_minus_y"
     section = "loss_new" if new else "loss"
+    term_keys = [k.LOSS.renew(new)] if n_out == 1 else [k.loss_term(j, new) for j in range(n_out)]
     if loss == "cross_entropy":
         # Lⱼ = softplus(z) − t·z  (= −[t ln y + (1 − t) ln(1 − y)] for y = σ(z))
         zs = [k.z(n_layers, j, new) for j in range(n_out)]
@@ -636,14 +663,27 @@ def loss_quantities(model: Model, loss: str, *, new: bool = False) -> list[Quant
         wrap = _scale_text(loss, n_out)
         fns = [_squared(scale, y, t) for y, t in zip(ys, ts)]
     sides = [(wrap[0], *joined(terms), wrap[1]), (wrap[0], *joined(values), wrap[1])]
+    shown: list[Quantity | None] = [None] * n_out
+    if loss == "cross_entropy":
+        shown = [_shown_cross_entropy(key, y, t) for key, y, t in zip(term_keys, ys, ts)]
     if n_out == 1:
         deps, fn = fns[0]
-        return [Quantity(k.LOSS.renew(new), deps, fn, tuple(sides), section)]
-    found = [Quantity(k.loss_term(j, new), *fns[j]) for j in range(n_out)]
+        return [Quantity(k.LOSS.renew(new), deps, fn, tuple(sides), section, shown=shown[0])]
+    found = [Quantity(k.loss_term(j, new), *fns[j], shown=shown[j]) for j in range(n_out)]
     parts = [k.loss_term(j, new) for j in range(n_out)]
     sides.append(joined([(num(part),) for part in parts]))
     found.append(Quantity(k.LOSS.renew(new), tuple(parts), total, tuple(sides), section))
     return found
+
+
+def _shown_cross_entropy(key: Key, y: Key, t: Key) -> Quantity:
+    """−[t ln y + (1 − t) ln(1 − y)] from y itself, as the document displays it."""
+    return Quantity(key, (y, t), lambda v: -(_xlog(v[1], v[0]) + _xlog(1.0 - v[1], 1.0 - v[0])))
+
+
+def _xlog(c: float, y: float) -> float:
+    """c·ln y, 0 when c = 0 (so a target of 0 or 1 never makes 0·ln 0 = nan)."""
+    return 0.0 if c == 0.0 else c * numerics.log(y)
 
 
 def _squared(scale: float, y: Key, t: Key) -> tuple[tuple[Key, ...], Fn]:
