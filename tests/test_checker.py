@@ -410,3 +410,13 @@ weights = [[0.8, -0.5]]
     assert "δ⁽²⁾ = -0.117077 follows from the printed y = 0.53; at full precision" in check_text(
         result
     )
+
+
+def test_the_readme_batch_example_checks_out() -> None:
+    """The README's batch-training block is a real example: every number it prints agrees."""
+    readme = (Path(__file__).parent.parent / "README.md").read_text("utf-8")
+    blocks = [b.split("```")[0] for b in readme.split("```toml\n")[1:]]
+    (block,) = [b for b in blocks if 'updates = "batch_mean"' in b]
+    result = check(parse(block))
+    assert result.ok and len(result.rows) == 4
+    assert [r.verdict for r in result.rows] == ["agrees"] * 4

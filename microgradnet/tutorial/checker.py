@@ -261,7 +261,7 @@ class _Checker:
             formulas = () if slip is None else slip.formulas
             self.runs[name] = self.derivation.run_at(steps, formulas)
         state = self.runs[name][at.step if step is None else step]
-        same = (at.step if step is None else step) % len(self.ex.samples) == at.pattern
+        same = (at.step if step is None else step) % self.ex.cycle == at.pattern
         return (state if same else self.derivation.at(state, at.pattern))[claim.key]
 
     def judge_at(self, n: int) -> Row:
@@ -478,13 +478,13 @@ class _Checker:
 
     def under_loss(self, name: str) -> dict[Key, float]:
         """Every value had the example used the loss ``name`` (the stated one) instead."""
-        m, n_layers = self.derivation, len(self.ex.layers)
+        m, n_layers = self.derivation.online, len(self.ex.layers)
         formulas = [*loss_quantities(m, name), *loss_quantities(m, name, new=True)]
         for j in range(self.ex.layers[-1].size):
             formulas += output_gradient(m, name, j)
             if name != "cross_entropy":  # its δ = ∂L/∂y·f′, whatever the example's own loss
                 formulas.append(chain_delta(n_layers, j))
-        return m.evaluate(None, formulas)
+        return self.derivation.evaluate(None, self.derivation.spread(formulas))
 
 
 def _claims(example: Example, order: list[Key]) -> list[Claim]:

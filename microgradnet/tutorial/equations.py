@@ -13,8 +13,9 @@ order as :mod:`microgradnet.deltas` combines them.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from microgradnet import numerics
@@ -190,7 +191,10 @@ class Model:
         self.example = example
         self.quantities: dict[Key, Quantity] = {}
         self._plans: dict[tuple[Quantity, ...], _Plan] = {}
+        self._online: Model | None = None
         _Builder(self).build()
+        if example.conventions.batch:
+            self.quantities = _spread(self.quantities, example)
         self.order = _order(self.quantities)
         self.values = self.evaluate()
 
@@ -252,8 +256,39 @@ class Model:
             self._plans[replaced] = found
         return found
 
+    @property
+    def online(self) -> Model:
+        """The model of the first pattern alone, online: every quantity without a pattern (the
+        one to write a slip's formulas on; :meth:`spread` then makes them for every pattern)."""
+        if not self.example.conventions.batch:
+            return self
+        if self._online is None:
+            ex = self.example
+            conventions = dataclasses.replace(ex.conventions, updates="online")
+            single = dataclasses.replace(ex, conventions=conventions, patterns=(), at=())
+            self._online = Model(single)
+        return self._online
+
+    def spread(self, formulas: Iterable[Quantity]) -> tuple[Quantity, ...]:
+        """Formulas written on :attr:`online`, for every pattern of a batch update."""
+        if not self.example.conventions.batch:
+            return tuple(formulas)
+        n = len(self.example.samples)
+        return tuple(
+            copy
+            for q in formulas
+            for copy in (
+                [_for_pattern(q, p, self.example) for p in range(n)]
+                if q.key.kind in k.PER_PATTERN
+                else [q]
+            )
+        )
+
     def pattern(self, n: int) -> dict[Key, float]:
-        """Pattern ``n``'s inputs and targets, to pin in :meth:`evaluate` (0-based, cycling)."""
+        """Pattern ``n``'s inputs and targets, to pin in :meth:`evaluate` (0-based, cycling);
+        none in batch training, where every pattern has its own."""
+        if self.example.conventions.batch:
+            return {}
         x, t = self.example.samples[n % len(self.example.samples)]
         return {**{k.x(i): v for i, v in enumerate(x)}, **{k.t(j): v for j, v in enumerate(t)}}
 
@@ -270,7 +305,7 @@ class Model:
         new = [position[p.renew()] for p in params]
         patterns = [
             [(position[key], value) for key, value in self.pattern(n).items()]
-            for n in range(len(self.example.samples))
+            for n in range(self.example.cycle)
         ]
         current = [self.values[p] for p in params]
         found = []
@@ -570,6 +605,56 @@ class _Builder:
             ]
             fn = _plus if added else _minus
             self.add(param.renew(), (param, step), fn, sides, "updates")
+
+
+# ---- batch training ---------------------------------------------------------------------------
+
+
+def _spread(quantities: Mapping[Key, Quantity], ex: Example) -> dict[Key, Quantity]:
+    """Batch training: each per-pattern quantity once per pattern (pattern by pattern), then the
+    rest, with the batch's gradients, loss and error the sum or mean over the patterns."""
+    found: dict[Key, Quantity] = {}
+    n = len(ex.samples)
+    for p in range(n):
+        for q in quantities.values():
+            if q.key.kind in k.PER_PATTERN:
+                copy = _for_pattern(q, p, ex)
+                found[copy.key] = copy
+    for q in quantities.values():
+        if q.key.kind not in k.PER_PATTERN:
+            found[q.key] = q
+        elif q.key.kind in ("dL_dW", "dL_db") or q.key.is_scalar:
+            found[q.key] = _over_patterns(q, n, ex.conventions.updates == "batch_mean")
+    return found
+
+
+def _for_pattern(q: Quantity, p: int, ex: Example) -> Quantity:
+    """``q`` for pattern p: its key, deps and displayed symbols carry the pattern."""
+    key = k.at_pattern(q.key, p)
+    fn = q.fn
+    if key.kind in ("x", "t"):
+        x, t = ex.samples[p]
+        fn = constant((x if key.kind == "x" else t)[key.j])
+    sides = tuple(
+        tuple(
+            tok if tok.key is None else replace(tok, key=k.at_pattern(tok.key, p)) for tok in side
+        )
+        for side in q.sides
+    )
+    shown = None if q.shown is None else _for_pattern(q.shown, p, ex)
+    deps = tuple(k.at_pattern(d, p) for d in q.deps)
+    return Quantity(key, deps, fn, sides, q.section, q.unit, shown)
+
+
+def _over_patterns(q: Quantity, n: int, mean: bool) -> Quantity:
+    """The batch's ``q``: Σₚ q⟨p⟩, or (1/n)Σₚ q⟨p⟩."""
+    parts = [k.at_pattern(q.key, p) for p in range(n)]
+    sides = [joined([(sym(part),) for part in parts]), joined([(num(part),) for part in parts])]
+    if mean:
+        opening, closing = op(f"(1/{n})(", rf"\tfrac{{1}}{{{n}}}("), op(")")
+        sides = [(opening, *side, closing) for side in sides]
+    fn: Fn = (lambda v: total(v) / n) if mean else total
+    return Quantity(q.key, tuple(parts), fn, tuple(sides), q.section, q.unit)
 
 
 def _plus(v: Sequence[float]) -> float:

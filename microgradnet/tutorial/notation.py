@@ -54,6 +54,8 @@ _WORDS = {
     "≈": r"\approx",
     "Σ": r"\sum",
     "ℓ": r"\ell",
+    "⟨": r"\langle",
+    "⟩": r"\rangle",
 }
 _PLAIN = {"′": "'", "−": "-", "|": "|", "%": r"\%", "#": r"\#", "&": r"\&", "$": r"\$"}
 
@@ -140,6 +142,14 @@ class Notation:
         given = self.overrides.get(key)
         if given is not None:
             return given
+        if key.p >= 0:  # pattern p's quantity in batch training: z⁽¹⁾₁⟨2⟩, ∂L⟨2⟩/∂W⁽¹⁾₁₁
+            if key.kind.startswith("dL_d"):
+                return self._gradient(key, self(k.at_pattern(k.LOSS, key.p)))
+            symbol = self(k.at_pattern(key, -1))
+            return Symbol(
+                f"{symbol.text}⟨{key.p + 1}⟩",
+                f"{{{symbol.latex}}}^{{\\langle {key.p + 1}\\rangle}}",
+            )
         if key.new:
             return _newer(self(key.renew(False)))
         if key.is_scalar:
@@ -208,15 +218,19 @@ class Notation:
             z = self(k.z(layer, j))
             text, latex = _PRIME.get(self.activations[layer - 1], ("f′", "f'"))
             return Symbol(f"{text}({z.text})", rf"{latex}({z.latex})")
-        of = self(Key(kind[-1], layer, j, key.i))  # the a, W or b of dL_da, dL_dW, step_W …
         if kind.startswith("dL_d"):
-            loss = self(k.LOSS)
-            minus = ("−", "-") if self.negative else ("", "")
-            return Symbol(
-                f"{minus[0]}∂{loss.text}/∂{of.text}",
-                rf"{minus[1]}\frac{{\partial {loss.latex}}}{{\partial {of.latex}}}",
-            )
+            return self._gradient(key, self(k.LOSS))
+        of = self(Key(kind[-1], layer, j, key.i))  # the W or b of step_W, step_b
         return Symbol(f"Δ{of.text}", rf"\Delta {of.latex}")
+
+    def _gradient(self, key: Key, loss: Symbol) -> Symbol:
+        """∂L/∂θ (−∂L/∂θ for δ = −∂E/∂net) for dL_da, dL_dW, dL_db, of the loss ``loss``."""
+        of = self(Key(key.kind[-1], key.layer, key.j, key.i))  # the a, W or b
+        minus = ("−", "-") if self.negative else ("", "")
+        return Symbol(
+            f"{minus[0]}∂{loss.text}/∂{of.text}",
+            rf"{minus[1]}\frac{{\partial {loss.latex}}}{{\partial {of.latex}}}",
+        )
 
 
 def _newer(symbol: Symbol) -> Symbol:

@@ -150,7 +150,12 @@ def conventions(ex: Example, latex: bool = False) -> str:
         names = [ex.notation(key) for key in sorted(c.fixed)]
         held = ", ".join(f"${n.latex}$" if latex else n.text for n in names)
         words.append("held fixed: " + held)
-    if len(ex.samples) > 1:
+    if c.batch:
+        how = "sum" if c.updates == "batch_sum" else "mean"
+        words.append(
+            f"{len(ex.samples)} patterns, one batch update with the {how} of their gradients"
+        )
+    elif len(ex.samples) > 1:
         words.append(f"{len(ex.samples)} patterns, one online update each")
     return "; ".join(words)
 
