@@ -9,11 +9,14 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from strategies import NetCase, net_cases
+from strategies import SEED_000, NetCase, net_cases
 from test_walkthrough import toml_from_case
 
+from microgradnet.tutorial import keys as k
 from microgradnet.tutorial.checker import Check, Row, check
+from microgradnet.tutorial.equations import Model, Quantity
 from microgradnet.tutorial.format import load, parse
+from microgradnet.tutorial.keys import parse as parse_key
 from microgradnet.tutorial.walkthrough import run
 from microgradnet.tutorial.write_check import check as check_text
 from microgradnet.tutorial.write_walkthrough import walkthrough
@@ -420,3 +423,22 @@ def test_the_readme_batch_example_checks_out() -> None:
     result = check(parse(block))
     assert result.ok and len(result.rows) == 4
     assert [r.verdict for r in result.rows] == ["agrees"] * 4
+
+
+def test_values_a_found_rounding_implies_are_its_consequences_not_new_roots() -> None:
+    """Seed 000's network with δ_o rounded to 0.037 (unprinted) and carried into everything after
+    it: one root cause, the rounding, and every printed value after it explained by it."""
+    base = toml_from_case(SEED_000)
+    model = Model(parse(base))
+    quantity = model.quantities[k.delta(2, 0)]
+    rounded = Quantity(quantity.key, quantity.deps, lambda v: round(quantity.fn(v), 3))
+    slipped = model.evaluate(None, [rounded])
+    names = ["dL_dW2[0,0]", "dL_dW2[0,1]", "dL_da1[0]", "delta1[0]", "delta1[1]", "dL_dW1[0,0]",
+             "dL_dW1[1,1]", "W2[0,0]_new", "W1[1,1]_new"]  # fmt: skip
+    printed = [f'"{name}" = "{slipped[parse_key(name)]:.6f}"' for name in names]
+    result = check(parse(base + "[published]\n" + "\n".join(printed) + "\n"))
+    (finding,) = result.findings
+    assert finding.slip is not None and finding.slip.name == "rounded"
+    assert (str(finding.site), finding.slip.decimals) == ("delta2[0]", 3)
+    assert len(finding.roots) + len(finding.consequences) == len(names)
+    assert not any(r.verdict.startswith("agrees") for r in result.rows)
