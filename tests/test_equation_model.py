@@ -177,13 +177,18 @@ PLANTABLE = (
 
 @settings(max_examples=20)
 @given(
-    net_cases(max_layers=2, max_width=2, max_batch=1, activations=("sigmoid", "tanh")),
+    net_cases(max_layers=2, max_width=2, max_batch=2, activations=("sigmoid", "tanh")),
     st.sampled_from(PLANTABLE),
     st.integers(0, 3),
+    UPDATES,
 )
-def test_a_planted_slip_is_the_only_root_cause(case: NetCase, name: str, choice: int) -> None:
+def test_a_planted_slip_is_the_only_root_cause(
+    case: NetCase, name: str, choice: int, updates: str
+) -> None:
+    """One catalogued slip planted (in batch training: on every pattern): exactly that slip is
+    the one root cause, and every other wrong value is its consequence."""
     text = example_text(
-        case, (("gradient", "subtracted"), "y_minus_t", "per_neuron", "squared_error")
+        case, (("gradient", "subtracted"), "y_minus_t", "per_neuron", "squared_error"), updates
     )
     model = Model(parse(text))
     candidates = [s for s in slips(model, 6) if s.name == name and s.formulas]

@@ -291,7 +291,9 @@ class _Checker:
                 tried.add(slip.name)
                 yield slip, slip, step
         for other in (step - 1, step + 1):
-            words = f"the value after {other:,} updates, not {step:,}: a step counted one off"
+            words = (
+                f"the value after {other:,} update{_s(other)}, not {step:,}: a step counted one off"
+            )
             yield Slip("step_count", words, ()), None, other
         for slip in named:
             if slip.formulas and slip.name not in tried:
@@ -503,6 +505,10 @@ def _claims(example: Example, order: list[Key]) -> list[Claim]:
         later.sort(key=lambda item: rank[item[0]])
         claims.extend(Claim(key, printing, None, n) for key, printing in later)
     return claims
+
+
+def _s(count: int) -> str:
+    return "" if count == 1 else "s"
 
 
 def _truncates(printing: Printing, value: float) -> bool:
