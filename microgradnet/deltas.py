@@ -369,7 +369,7 @@ def _sum_left(terms: Sequence[float]) -> float:
 
 @dataclass(frozen=True)
 class BatchBackprop:
-    """A mini-batch: each sample's record, the mean loss and the gradients averaged over N."""
+    """A mini-batch: each sample's record, the mean (or summed) loss and gradients over N."""
 
     samples: list[Backprop]
     L: float
@@ -385,8 +385,12 @@ def backprop_batch(
     *,
     activations: Sequence[str],
     loss: str = "squared_error",
+    reduction: str = "mean",
 ) -> BatchBackprop:
-    """L = (1/N) Σₙ Lₙ,  ∂L/∂W = (1/N)(∂L/∂Z)Xᵀ,  ∂L/∂b = (1/N)(∂L/∂Z)1  over N samples."""
+    """L = (1/N) Σₙ Lₙ,  ∂L/∂W = (1/N)(∂L/∂Z)Xᵀ,  ∂L/∂b = (1/N)(∂L/∂Z)1  over N samples
+    (``reduction="sum"``: L = Σₙ Lₙ and the gradients summed, without the 1/N)."""
+    if reduction not in ("mean", "sum"):
+        raise ValueError(f"unknown reduction {reduction!r}; valid: mean, sum")
     if len(X) != len(T) or not X:
         raise ValueError(
             f"a batch needs as many targets as inputs (at least one): {len(X)} inputs, {len(T)} targets"
@@ -394,8 +398,7 @@ def backprop_batch(
     samples = [
         backprop(x, weights, biases, t, activations=activations, loss=loss) for x, t in zip(X, T)
     ]
-    N = len(samples)
-    L = _sum_left([s.L for s in samples]) / N
+    N = len(samples) if reduction == "mean" else 1  # Σₙ, then ÷ N for the mean
     dL_dW = [
         [
             [_sum_left([s.dL_dW[l][j][i] for s in samples]) / N for i in range(len(row))]
@@ -407,6 +410,7 @@ def backprop_batch(
         [_sum_left([s.dL_db[l][j] for s in samples]) / N for j in range(len(W))]
         for l, W in enumerate(weights)
     ]
+    L = _sum_left([s.L for s in samples]) / N
     return BatchBackprop(samples, L, dL_dW, dL_db)
 
 

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from strategies import NetCase, net_cases
+from strategies import SEED_000, NetCase, net_cases
 from test_walkthrough import toml_from_case
 
+from microgradnet.tutorial import keys as k
 from microgradnet.tutorial.checker import Check, Row, check
+from microgradnet.tutorial.equations import Model, Quantity
 from microgradnet.tutorial.format import load, parse
+from microgradnet.tutorial.keys import parse as parse_key
 from microgradnet.tutorial.walkthrough import run
 from microgradnet.tutorial.write_check import check as check_text
+from microgradnet.tutorial.write_walkthrough import walkthrough
 
 DATA = Path(__file__).parent / "data"
 
@@ -333,3 +338,107 @@ def test_mazur_after_one_round_is_the_updated_weights_slip_and_10000_steps_one_o
     # the text's own algorithm after exactly 10,000 updates (recomputed by the research notes)
     (row,) = [result.rows[n] for n in steps.roots]
     assert row.recomputed == pytest.approx(3.510187782978859e-05, rel=1e-9)
+
+
+# ---- judged from the operands the document prints ---------------------------------------------
+
+#: One sigmoid neuron, x = 1, w = 1: y = σ(1) = 0.7310586, which a document may print as 0.73.
+ONE_NEURON = """\
+inputs = [1.0]
+targets = [1.0]
+loss = "LOSS"
+learning_rate = 0.5
+[[layers]]
+weights = [[1.0]]
+[published]
+"a1[0]" = "0.73"
+"""
+
+
+@pytest.mark.parametrize(
+    ("loss", "printed", "exact"),
+    [
+        ("cross_entropy", "0.3147", 0.3132617),  # −ln 0.73 = 0.314711; −ln σ(1) = 0.313262
+        ("squared_error", "0.0365", 0.0361647),  # ½(0.73 − 1)² = 0.03645; ½(σ(1) − 1)² = 0.036165
+    ],
+)
+def test_a_loss_from_the_printed_output_agrees_given_the_printed_operands_whatever_the_loss(
+    loss: str, printed: str, exact: float
+) -> None:
+    text = ONE_NEURON.replace("LOSS", loss) + f'"L" = "{printed}"\n'
+    result = check(parse(text))
+    row = _row(result, "L", printed)
+    assert row.verdict == "agrees_rounded" and result.ok
+    assert row.recomputed == pytest.approx(exact, abs=0.5e-7)
+    assert [str(result.claims[s].key) for s in row.sources] == ["a1[0]"]
+    # the walkthrough marks it with the same rule
+    (line,) = [
+        ln for s in json.loads(walkthrough(run(parse(text)), "json"))["sections"]
+        for ln in s["lines"] if ln["key"] == "L"
+    ]  # fmt: skip
+    assert [(p["text"], p["verdict"]) for p in line["published"]] == [(printed, "agrees_rounded")]
+
+
+def test_a_slip_made_on_the_printed_rounded_operands_is_named() -> None:
+    """δ = y − t from the printed y = 0.73 is −0.2700; from the exact y it would be −0.2689."""
+    result = check(parse(ONE_NEURON.replace("LOSS", "squared_error") + '"delta1[0]" = "-0.2700"\n'))
+    (finding,) = result.findings
+    assert finding.slip is not None and finding.slip.name == "derivative_dropped"
+    assert _row(result, "delta1[0]", "-0.2700").reproduced == pytest.approx(-0.27, abs=1e-12)
+
+
+def test_a_drift_note_names_the_one_operand_that_causes_it() -> None:
+    """δ⁽²⁾ = (y − t)·y(1 − y) from the printed y = 0.53 (exact 0.534573): z⁽¹⁾₁, a⁽¹⁾₁, a⁽¹⁾₂ are
+    printed too, rounded, but only y moves δ⁽²⁾ past its last printed digit."""
+    text = """\
+inputs = [1.0, 0.5]
+targets = [1.0]
+learning_rate = 0.5
+[[layers]]
+weights = [[0.4, -0.3], [0.2, 0.6]]
+[[layers]]
+weights = [[0.8, -0.5]]
+[published]
+"z1[0]" = "0.25"
+"a1[0]" = "0.56"
+"a1[1]" = "0.62"
+"a2[0]" = "0.53"
+"delta2[0]" = "-0.117077"
+"""
+    result = check(parse(text))
+    row = _row(result, "delta2[0]", "-0.117077")
+    assert row.verdict == "agrees_rounded"
+    assert row.recomputed == pytest.approx(-0.1158005, abs=1e-7)
+    assert [str(result.claims[s].key) for s in row.sources] == ["a2[0]"]
+    assert "δ⁽²⁾ = -0.117077 follows from the printed y = 0.53; at full precision" in check_text(
+        result
+    )
+
+
+def test_the_readme_batch_example_checks_out() -> None:
+    """The README's batch-training block is a real example: every number it prints agrees."""
+    readme = (Path(__file__).parent.parent / "README.md").read_text("utf-8")
+    blocks = [b.split("```")[0] for b in readme.split("```toml\n")[1:]]
+    (block,) = [b for b in blocks if 'updates = "batch_mean"' in b]
+    result = check(parse(block))
+    assert result.ok and len(result.rows) == 4
+    assert [r.verdict for r in result.rows] == ["agrees"] * 4
+
+
+def test_values_a_found_rounding_implies_are_its_consequences_not_new_roots() -> None:
+    """Seed 000's network with δ_o rounded to 0.037 (unprinted) and carried into everything after
+    it: one root cause, the rounding, and every printed value after it explained by it."""
+    base = toml_from_case(SEED_000)
+    model = Model(parse(base))
+    quantity = model.quantities[k.delta(2, 0)]
+    rounded = Quantity(quantity.key, quantity.deps, lambda v: round(quantity.fn(v), 3))
+    slipped = model.evaluate(None, [rounded])
+    names = ["dL_dW2[0,0]", "dL_dW2[0,1]", "dL_da1[0]", "delta1[0]", "delta1[1]", "dL_dW1[0,0]",
+             "dL_dW1[1,1]", "W2[0,0]_new", "W1[1,1]_new"]  # fmt: skip
+    printed = [f'"{name}" = "{slipped[parse_key(name)]:.6f}"' for name in names]
+    result = check(parse(base + "[published]\n" + "\n".join(printed) + "\n"))
+    (finding,) = result.findings
+    assert finding.slip is not None and finding.slip.name == "rounded"
+    assert (str(finding.site), finding.slip.decimals) == ("delta2[0]", 3)
+    assert len(finding.roots) + len(finding.consequences) == len(names)
+    assert not any(r.verdict.startswith("agrees") for r in result.rows)

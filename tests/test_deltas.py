@@ -193,6 +193,20 @@ def test_batch_gradient_is_the_mean_of_per_sample_gradients() -> None:
     assert batch.L == pytest.approx((singles[0].L + singles[1].L) / 2, rel=1e-15)
 
 
+def test_a_summed_batch_is_twice_the_mean_of_two_samples() -> None:
+    """reduction="sum": Σₙ without the 1/N (a document that adds its patterns' gradients)."""
+    case = SEED_BATCH
+    args = (case.X, case.T, case.weights, case.biases)
+    mean = deltas.backprop_batch(*args, activations=case.activations)
+    summed = deltas.backprop_batch(*args, activations=case.activations, reduction="sum")
+    assert summed.L == pytest.approx(2 * mean.L, rel=1e-15)
+    assert summed.dL_dW[0][1][0] == pytest.approx(2 * mean.dL_dW[0][1][0], rel=1e-15)
+    assert summed.dL_db[1][0] == pytest.approx(2 * mean.dL_db[1][0], rel=1e-15)
+    assert summed.dL_db[1][0] != pytest.approx(mean.dL_db[1][0], rel=1e-3)
+    with pytest.raises(ValueError, match="unknown reduction 'total'; valid: mean, sum"):
+        deltas.backprop_batch(*args, activations=case.activations, reduction="total")
+
+
 # ---- the 2-2-1 network written out (§5, §8) == the general L-layer form == autograd -------------
 
 two_by_two = st.lists(st.lists(moderate, min_size=2, max_size=2), min_size=2, max_size=2)

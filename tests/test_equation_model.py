@@ -35,20 +35,25 @@ CONVENTIONS = st.tuples(
 )  # fmt: skip
 
 
-def example_text(case: NetCase, conventions: tuple[object, ...]) -> str:
-    """An example file for the case's first sample, in the drawn conventions."""
+def example_text(case: NetCase, conventions: tuple[object, ...], updates: str = "online") -> str:
+    """An example file for the case's first sample (every sample in batch training), in the
+    drawn conventions."""
     (signal, step), difference, bias, loss = conventions  # type: ignore[misc]
     if loss == "cross_entropy" and case.activations[-1] != "sigmoid":
         loss = "squared_error"
-    lines = [
-        f"inputs = {case.X[0]!r}",
-        f"targets = {case.T[0]!r}",
+    if updates == "online":
+        lines = [f"inputs = {case.X[0]!r}", f"targets = {case.T[0]!r}"]
+    else:
+        rows = [f"{{ inputs = {x!r}, targets = {t!r} }}" for x, t in zip(case.X, case.T)]
+        lines = [f"patterns = [{', '.join(rows)}]"]
+    lines += [
         f'loss = "{loss}"',
         "learning_rate = 0.5",
         "[conventions]",
         f'error_signal = "{signal}"',
         f'step = "{step}"',
         f'difference = "{difference}"',
+        f'updates = "{updates}"',
     ]
     shared = bias == "shared" and case.biases is not None and any(case.biases)
     lines.append(
@@ -100,17 +105,56 @@ def test_model_equals_deltas_and_autograd_under_every_convention(
         assert value == pytest.approx(values[key], rel=1e-9, abs=1e-12, nan_ok=True), key
 
 
+UPDATES = st.sampled_from(["online", "batch_sum", "batch_mean"])
+
+
+@settings(max_examples=30)
+@given(
+    net_cases(max_layers=3, max_width=3, max_batch=3),
+    CONVENTIONS.filter(lambda c: c[2] != "shared"),
+    st.sampled_from(["batch_sum", "batch_mean"]),
+)
+def test_batch_updates_equal_deltas_and_autograd(
+    case: NetCase, conventions: tuple[object, ...], updates: str
+) -> None:
+    """Each pattern's quantities are ``deltas.backprop``'s for that pattern; the batch's loss and
+    gradients ``backprop_batch``'s sum or mean; θⁿᵉʷ = θ − η·(that gradient); autograd agrees."""
+    ex = parse(example_text(case, conventions, updates))
+    values, auto, sign = Model(ex).values, autograd_values(ex), ex.conventions.sign
+    hand = deltas.backprop_batch(
+        [list(x) for x, _ in ex.samples], [list(t) for _, t in ex.samples], ex.weights,
+        ex.biases, activations=ex.activations, loss=ex.loss, reduction=updates[len("batch_"):],
+    )  # fmt: skip
+    for p, one in enumerate(hand.samples):
+        assert _close(values[k.at_pattern(k.LOSS, p)], one.L)
+        for l, layer in enumerate(ex.layers, start=1):
+            for j in range(layer.size):
+                assert _close(values[k.at_pattern(k.a(l, j), p)], one.a[l][j])
+                assert _close(values[k.at_pattern(k.delta(l, j), p)], sign * one.delta[l - 1][j])
+                assert _close(values[k.dL_dW(l, j, 0)], sign * hand.dL_dW[l - 1][j][0])
+    new, _ = deltas.sgd_update(ex.weights, ex.biases, hand.dL_dW, hand.dL_db, 0.5)
+    for l, layer in enumerate(ex.layers, start=1):
+        for j, row in enumerate(layer.weights):
+            for i in range(len(row)):
+                assert _close(values[k.W(l, j, i, new=True)], new[l - 1][j][i])
+    assert _close(values[k.LOSS], hand.L)
+    assert k.at_pattern(k.delta(1, 0), len(ex.samples) - 1) in auto  # every pattern by autograd
+    for key, value in auto.items():
+        assert value == pytest.approx(values[key], rel=1e-9, abs=1e-12, nan_ok=True), key
+
+
 @settings(max_examples=20)
 @given(
-    net_cases(max_layers=2, max_width=3, max_batch=1),
+    net_cases(max_layers=2, max_width=3, max_batch=2),
     CONVENTIONS,
     st.integers(3, 8),
+    UPDATES,
 )
 def test_claims_rounded_from_exact_values_all_agree(
-    case: NetCase, conventions: tuple[object, ...], places: int
+    case: NetCase, conventions: tuple[object, ...], places: int, updates: str
 ) -> None:
     """Every computed quantity printed rounded to ``places`` decimals: no false flag."""
-    text = example_text(case, conventions)
+    text = example_text(case, conventions, updates)
     values = Model(parse(text)).values
     printed = [
         f'"{key}" = "{value:.{places}f}"'
@@ -127,19 +171,24 @@ def test_claims_rounded_from_exact_values_all_agree(
 #: Slips that change the numbers in a way no other catalogued slip imitates, when planted.
 PLANTABLE = (
     "derivative_dropped", "error_sign", "half_missing", "update_sign", "updated_weights",
-    "other_derivative", "input_factor_missing",
+    "other_derivative", "input_factor_missing", "layer_update_sign",
 )  # fmt: skip
 
 
 @settings(max_examples=20)
 @given(
-    net_cases(max_layers=2, max_width=2, max_batch=1, activations=("sigmoid", "tanh")),
+    net_cases(max_layers=2, max_width=2, max_batch=2, activations=("sigmoid", "tanh")),
     st.sampled_from(PLANTABLE),
     st.integers(0, 3),
+    UPDATES,
 )
-def test_a_planted_slip_is_the_only_root_cause(case: NetCase, name: str, choice: int) -> None:
+def test_a_planted_slip_is_the_only_root_cause(
+    case: NetCase, name: str, choice: int, updates: str
+) -> None:
+    """One catalogued slip planted (in batch training: on every pattern): exactly that slip is
+    the one root cause, and every other wrong value is its consequence."""
     text = example_text(
-        case, (("gradient", "subtracted"), "y_minus_t", "per_neuron", "squared_error")
+        case, (("gradient", "subtracted"), "y_minus_t", "per_neuron", "squared_error"), updates
     )
     model = Model(parse(text))
     candidates = [s for s in slips(model, 6) if s.name == name and s.formulas]

@@ -355,3 +355,111 @@ def test_renew_moves_a_key_across_the_update() -> None:
 )
 def test_latex_from_unicode_symbols(text: str, latex: str) -> None:
     assert latex_from_text(text) == latex
+
+
+# ---- the weight index convention --------------------------------------------------------------
+
+
+def test_weight_index_from_to_writes_the_default_subscripts_from_then_to() -> None:
+    to_from = parse(BASE).notation
+    from_to = parse(BASE + '[conventions]\nweight_index = "from_to"\n').notation
+    assert to_from(parse_key("W1[0,1]")).text == "W⁽¹⁾₁₂"  # into neuron 1 from input 2
+    assert from_to(parse_key("W1[0,1]")).text == "W⁽¹⁾₂₁"  # from input 2 to neuron 1
+    assert from_to(parse_key("W1[0,1]")).latex == "W^{(1)}_{21}"
+    assert from_to(parse_key("dL_dW2[0,1]")).text == "∂L/∂W⁽²⁾₂₁"
+    assert from_to(parse_key("backterm1[1,0]")).text == "W⁽²⁾₂₁·δ⁽²⁾"  # W2[0,1]·δ⁽²⁾
+    assert from_to(parse_key("W1[1,0]")).text == to_from(parse_key("W1[0,1]")).text
+
+
+def test_weight_index_is_validated() -> None:
+    assert str(_error(BASE + '[conventions]\nweight_index = "ij"\n')) == (
+        "ex.toml: conventions.weight_index: expected one of to_from, from_to, got a string ('ij')"
+    )
+    assert str(_error(BASE + "[conventions]\nweight_index = 1\n")) == (
+        "ex.toml: conventions.weight_index: expected one of to_from, from_to, got a number (1)"
+    )
+
+
+# ---- batch training ---------------------------------------------------------------------------
+
+BATCH = """\
+patterns = [
+  { inputs = [0.0, 1.0], targets = [1.0] },
+  { inputs = [1.0, 1.0], targets = [0.0] },
+]
+learning_rate = 0.5
+[conventions]
+updates = "batch_mean"
+[[layers]]
+weights = [[0.2, -0.4], [0.7, 0.1]]
+[[layers]]
+weights = [[0.3, -0.2]]
+"""
+
+
+def test_batch_keys_name_their_pattern() -> None:
+    ex = parse(
+        BATCH + '[published]\n"a2[0]@2" = "0.5242"\n"dL_dW2[0,1]" = "0.0143"\n"L" = "0.12"\n'
+    )
+    assert ex.cycle == 1 and ex.conventions.batch
+    assert [str(key) for key in ex.published] == ["a2[0]@2", "dL_dW2[0,1]", "L"]
+    assert ex.notation(parse_key("a1[0]@2")).text == "a⁽¹⁾₁⟨2⟩"
+    assert ex.notation(parse_key("a1[0]@2")).latex == r"{a^{(1)}_{1}}^{\langle 2\rangle}"
+    assert ex.notation(parse_key("dL_dW2[0,1]@1")).text == "∂L⟨1⟩/∂W⁽²⁾₁₂"
+    assert parse(BASE).cycle == 1 and parse(BATCH.replace("batch_mean", "online")).cycle == 2
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            BATCH.replace('"batch_mean"', '"batch"'),
+            (
+                "ex.toml: conventions.updates: expected one of online, batch_sum, batch_mean, "
+                "got a string ('batch')"
+            ),
+        ),
+        (
+            BATCH + '[published]\n"z1[0]" = "0.5"\n',
+            (
+                'ex.toml: published."z1[0]": in batch training name the pattern: expected z1[0]@1 '
+                "to z1[0]@2, got z1[0]"
+            ),
+        ),
+        (
+            BATCH + '[published]\n"z1[0]@3" = "0.5"\n',
+            'ex.toml: published."z1[0]@3": no pattern 3: patterns run from 1 to 2',
+        ),
+        (
+            BATCH + '[published]\n"W1[0,0]_new@1" = "0.5"\n',
+            (
+                "ex.toml: published.\"W1[0,0]_new@1\": 'W1[0,0]_new@1' is not a quantity name: "
+                "W is not computed per pattern"
+            ),
+        ),
+        (
+            BATCH + '[published]\n"L" = { value = "0.1", uses = { "a2[0]" = "0.5" } }\n',
+            (
+                'ex.toml: published."L".uses."a2[0]": in batch training name the pattern: '
+                "expected a2[0]@1 to a2[0]@2, got a2[0]"
+            ),
+        ),
+        (
+            BATCH + '[[at]]\nstep = 1\npattern = 2\npublished = { "L" = "0.1" }\n',
+            (
+                "ex.toml: at[0].pattern: a batch update trains every pattern: name the pattern in "
+                'the key ("z1[0]@2"), not in [[at]]'
+            ),
+        ),
+        (
+            BASE + '[published]\n"z1[0]@1" = "0.5"\n',
+            (
+                'ex.toml: published."z1[0]@1": z1[0]@1 names a pattern, which only batch training '
+                'does (updates = "batch_sum" or "batch_mean" under [conventions]); online, use '
+                "[[at]] with pattern = N"
+            ),
+        ),
+    ],
+)
+def test_bad_batch_input_names_the_key_path(text: str, message: str) -> None:
+    assert str(_error(text)) == message

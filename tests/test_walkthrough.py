@@ -325,3 +325,60 @@ def test_latex_output_compiles_without_overfull_lines(name: str, tmp_path: Path)
     log = compile_latex(tmp_path, "w", document + "\\end{document}\n")
     if name in ("glickert", "manual-221"):  # the new examples still have a few wide rows
         assert "Overfull" not in log
+
+
+# ---- batch training ---------------------------------------------------------------------------
+
+BATCH = """\
+patterns = [
+  { inputs = [0.0, 1.0], targets = [1.0] },
+  { inputs = [1.0, 1.0], targets = [0.0] },
+]
+learning_rate = 0.5
+[conventions]
+updates = "UPDATES"
+[[layers]]
+weights = [[0.2, -0.4], [0.7, 0.1]]
+biases = [0.0, 0.0]
+[[layers]]
+weights = [[0.3, -0.2]]
+biases = [0.1]
+"""
+
+
+@pytest.mark.parametrize("updates", ["batch_sum", "batch_mean"])
+def test_a_batch_update_shows_each_patterns_gradient_and_their_sum_or_mean(updates: str) -> None:
+    w = run(parse(BATCH.replace("UPDATES", updates)))
+    text = walkthrough(w, "text")
+    how = "sum" if updates == "batch_sum" else "mean"
+    assert f"Conventions: 2 patterns, one batch update with the {how} of their gradients" in text
+    one, two = w.values[parse_key("dL_dW2[0,0]@1")], w.values[parse_key("dL_dW2[0,0]@2")]
+    # δ⁽²⁾⟨p⟩·a⁽¹⁾₁⟨p⟩ from 6-decimal operands: (-0.117404)(0.401312), (0.130753)(0.450166); the
+    # operands' rounding moves the product by under 1e-6
+    assert one == pytest.approx(-0.117404 * 0.401312, abs=1e-6)
+    assert two == pytest.approx(0.130753 * 0.450166, abs=1e-6)
+    batch = w.values[parse_key("dL_dW2[0,0]")]
+    assert batch == pytest.approx((one + two) / (2 if how == "mean" else 1), rel=1e-15)
+    scale = "(1/2)(" if how == "mean" else ""
+    assert (
+        f"∂L/∂W⁽²⁾₁₁ = {scale}∂L⟨1⟩/∂W⁽²⁾₁₁ + ∂L⟨2⟩/∂W⁽²⁾₁₁{')' if scale else ''} = "
+        f"{scale}-0.047116 + 0.058861{')' if scale else ''} = {number(batch, 6)}"
+    ) in text
+    assert f"W⁽²⁾₁₁ⁿᵉʷ = W⁽²⁾₁₁ − η·∂L/∂W⁽²⁾₁₁ = 0.3 − (0.5)({number(batch, 6)})" in text
+    line = w.line(parse_key("L"))
+    assert line.autograd is not None and line.value == pytest.approx(line.autograd, rel=ULPS)
+    assert max(len(row) for row in text.splitlines()) <= WIDTH
+    tex = walkthrough(w, "latex")
+    assert tex.count("{") == tex.count("}") and r"^{\langle 2\rangle}" in tex
+
+
+def test_a_bad_batch_file_is_one_line_and_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from microgradnet.cli import main
+
+    path = tmp_path / "batch.toml"
+    path.write_text(BATCH.replace("UPDATES", "batch_mean") + '[published]\n"a2[0]" = "0.5"\n')
+    assert main(["check", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and 'published."a2[0]": in batch training name the pattern' in err

@@ -97,10 +97,25 @@ def _step(example: Example, params: list[tuple[Key, Value]]) -> None:
 
 def autograd_values(example: Example) -> dict[Key, float]:
     """Autograd's number for every quantity it has one for (L, ∂L/∂a, f′, δ, gradients, θⁿᵉʷ, Lⁿᵉʷ),
-    in the document's sign convention (δ = −∂E/∂net negates the engine's gradients)."""
+    in the document's sign convention (δ = −∂E/∂net negates the engine's gradients); in batch
+    training each pattern's own, and the batch's loss, gradients and update."""
+    if example.conventions.batch:
+        return _batch_values(example)
     mlp = _network(example)
-    trace = mlp.trace(list(example.inputs))
-    loss = _loss(example, trace)
+    found = _backward(example, mlp, example.inputs, example.targets)
+    params = _parameters(mlp)
+    _step(example, params)
+    found.update((key.renew(), p.data) for key, p in params)
+    found[k.LOSS.renew()] = _loss(example, mlp.trace(list(example.inputs))).data
+    return found
+
+
+def _backward(
+    example: Example, mlp: MLP, x: Sequence[float], t: Sequence[float]
+) -> dict[Key, float]:
+    """L and, after ``backward()``, ∂L/∂a, f′, δ and every gradient for one pattern."""
+    trace = mlp.trace(list(x))
+    loss = _loss(example, trace, t)
     loss.backward()
     sign = example.conventions.sign
     found = {k.LOSS: loss.data}
@@ -112,11 +127,31 @@ def autograd_values(example: Example) -> dict[Key, float]:
             linear = example.layers[l - 1].activation == "linear"
             found[k.fprime(l, j)] = 1.0 if linear else a.local_grads[0]
             found[k.delta(l, j)] = sign * z.grad
+    found.update((k.gradient(key), sign * p.grad) for key, p in _parameters(mlp))
+    return found
+
+
+def _batch_loss(example: Example, mlp: MLP) -> Value:
+    """The batch's loss: the sum or the mean of every pattern's, added in pattern order."""
+    losses = [_loss(example, mlp.trace(list(x)), t) for x, t in example.samples]
+    total = losses[0] if len(losses) == 1 else vsum(losses)
+    return total / len(losses) if example.conventions.updates == "batch_mean" else total
+
+
+def _batch_values(example: Example) -> dict[Key, float]:
+    found: dict[Key, float] = {}
+    for p, (x, t) in enumerate(example.samples):  # each pattern on a network of its own
+        one = _backward(example, _network(example), x, t)
+        found.update((k.at_pattern(key, p), value) for key, value in one.items())
+    mlp = _network(example)
+    loss = _batch_loss(example, mlp)
+    loss.backward()
     params = _parameters(mlp)
-    found.update((k.gradient(key), sign * p.grad) for key, p in params)
+    found[k.LOSS] = loss.data
+    found.update((k.gradient(key), example.conventions.sign * p.grad) for key, p in params)
     _step(example, params)
     found.update((key.renew(), p.data) for key, p in params)
-    found[k.LOSS.renew()] = _loss(example, mlp.trace(list(example.inputs))).data
+    found[k.LOSS.renew()] = _batch_loss(example, mlp).data
     return found
 
 
@@ -159,8 +194,11 @@ def training(example: Example, steps: int, hand: Sequence[float]) -> tuple[StepL
     for step in range(steps + 1):
         for _, p in params:
             p.grad = 0.0
-        x, t = samples[step % len(samples)]
-        loss = _loss(example, mlp.trace(list(x)), t)
+        if example.conventions.batch:
+            loss = _batch_loss(example, mlp)
+        else:
+            x, t = samples[step % len(samples)]
+            loss = _loss(example, mlp.trace(list(x)), t)
         loss.backward()
         losses.append(StepLoss(step, hand[step], loss.data))
         _step(example, params)

@@ -215,13 +215,38 @@ class _Checker:
         if agrees(printed, exact):
             return Row(claim, exact, "agrees", substituted=self.substitution_note(n))
         for pinned, sources in self.replays(n):
-            value = self.derivation.evaluate(pinned)[claim.key]
+            value = self.shown_values(pinned)[claim.key]
             if agrees(printed, value):
                 wrong = tuple(s for s in sources if self.wrong(s))
-                verdict: Verdict = "consequence" if wrong else "agrees_rounded"
-                return Row(claim, exact, verdict, value, wrong or sources)
+                if wrong:
+                    return Row(claim, exact, "consequence", value, wrong)
+                return Row(claim, exact, "agrees_rounded", value, self.minimal(n, sources))
         slip, reproduced = self.find_slip(n)
         return Row(claim, exact, "differs", reproduced, slip=slip)
+
+    def shown_values(self, pinned: dict[Key, float]) -> dict[Key, float]:
+        """Every value recomputed as the document displays it, from the numbers ``pinned``."""
+        return self.derivation.evaluate(pinned, self.derivation.displayed)
+
+    def minimal(self, n: int, sources: tuple[int, ...]) -> tuple[int, ...]:
+        """The fewest of ``sources`` whose printed values alone give claim n: the operand that
+        causes the drift (the nearest one that suffices on its own, else a minimal set)."""
+        claim = self.claims[n]
+
+        def fits(subset: list[int]) -> bool:
+            return agrees(claim.printing, self.shown_values(self.pin(subset))[claim.key])
+
+        near = {a: r for r, a in enumerate(self.derivation.ancestors(claim.key, shown=True))}
+        ordered = sorted(sources, key=lambda m: near.get(self.claims[m].key, len(near)))
+        single = next((m for m in ordered if fits([m])), None)
+        if single is not None:
+            return (single,)
+        keep = list(ordered)
+        for m in ordered:
+            trial = [s for s in keep if s != m]
+            if trial and fits(trial):
+                keep = trial
+        return tuple(keep)
 
     # -- claims about later steps --
 
@@ -236,7 +261,7 @@ class _Checker:
             formulas = () if slip is None else slip.formulas
             self.runs[name] = self.derivation.run_at(steps, formulas)
         state = self.runs[name][at.step if step is None else step]
-        same = (at.step if step is None else step) % len(self.ex.samples) == at.pattern
+        same = (at.step if step is None else step) % self.ex.cycle == at.pattern
         return (state if same else self.derivation.at(state, at.pattern))[claim.key]
 
     def judge_at(self, n: int) -> Row:
@@ -266,7 +291,9 @@ class _Checker:
                 tried.add(slip.name)
                 yield slip, slip, step
         for other in (step - 1, step + 1):
-            words = f"the value after {other:,} updates, not {step:,}: a step counted one off"
+            words = (
+                f"the value after {other:,} update{_s(other)}, not {step:,}: a step counted one off"
+            )
             yield Slip("step_count", words, ()), None, other
         for slip in named:
             if slip.formulas and slip.name not in tried:
@@ -278,10 +305,7 @@ class _Checker:
         uses = self.uses(n)
         if not uses:
             return None
-        value = self.derivation.evaluate(
-            {self.claims[u].key: self.claims[u].printing.value for u in uses}
-        )
-        shown = value[self.claims[n].key]
+        shown = self.shown_values(self.pin(uses))[self.claims[n].key]
         return None if agrees(self.claims[n].printing, shown) else shown
 
     def uses(self, n: int) -> list[int]:
@@ -294,7 +318,7 @@ class _Checker:
             yield self.pin(uses), tuple(uses)
         printed = [
             m
-            for a in self.derivation.ancestors(self.claims[n].key)
+            for a in self.derivation.ancestors(self.claims[n].key, shown=True)
             for m in self.by_key.get(a, [])
             if not self.truncated(m)
         ]
@@ -320,35 +344,106 @@ class _Checker:
     # -- slips --
 
     def find_slip(self, n: int) -> tuple[Slip | None, float | None]:
-        """The first slip that reproduces claim n, preferring one that leaves every correct value
-        printed before it unchanged (a slip the rest of the document does not contradict)."""
+        """The slip that reproduces claim n, on exact values or on the document's printed operands.
+
+        A slip already found explains it first (one slip explaining many values beats many
+        coincidences); then the catalogue, preferring a slip that changes no printed value that
+        is right (one the rest of the document does not contradict).
+        """
         claim = self.claims[n]
         places = claim.printing.places
         if _truncates(claim.printing, self.exact[claim.key]):
             words = f"the value truncated, not rounded, to its printed {places} decimals"
             return Slip("truncated", words, (), site=claim.key), self.exact[claim.key]
+        operands = self.operands(n)
+        for slip in self.found(n):
+            value = self.reproduces(slip, claim, operands)
+            if value is not None:
+                return slip, value
+        keep = [m for m in range(len(self.claims)) if m != n and self.right(m)]
+        fallback: tuple[Slip | None, float | None] = (None, None)
+        for slip in self.catalogue(n):
+            value = self.reproduces(slip, claim, operands)
+            if value is None:
+                continue
+            values = self.derivation.evaluate(None, slip.formulas, slip.round_all)
+            if all(agrees(self.claims[m].printing, values[self.claims[m].key]) for m in keep):
+                return self.located(slip, claim.key), value
+            if fallback[0] is None:
+                fallback = (self.located(slip, claim.key), value)
+        return fallback
+
+    def right(self, m: int) -> bool:
+        """Claim m is a published value known to be right: judged so, or exact (if not judged yet)."""
+        claim = self.claims[m]
+        if claim.inside is not None or claim.at is not None:
+            return False
+        row = self.rows[m]
+        if row is not None:
+            return row.verdict in ("agrees", "agrees_rounded")
+        return agrees(claim.printing, self.exact[claim.key])
+
+    def found(self, n: int) -> list[Slip]:
+        """The slips found for the claims before n, each once, in order of appearance."""
+        seen: dict[tuple[object, ...], Slip] = {}
+        for row in self.rows[:n]:
+            slip = None if row is None else row.slip
+            if slip is None or not (slip.formulas or slip.round_all is not None):
+                continue
+            ident = (slip.name, slip.round_all, tuple(q.key for q in slip.formulas))
+            seen.setdefault(ident if slip.name != "rounded" else (*ident, slip.site), slip)
+        return list(seen.values())
+
+    def catalogue(self, n: int) -> list[Slip]:
+        """Every catalogued slip to try on claim n: named ones, one rounded intermediate, all."""
+        claim = self.claims[n]
+        places = claim.printing.places
         candidates = [
             *slips(self.derivation, places),
             *rounded_site_slips(self.derivation, claim.key, places),
         ]
-        found = {r.slip.name for r in self.rows[:n] if r is not None and r.slip is not None}
         named = [s for s in candidates if s.name != "rounded"]
-        named.sort(key=lambda s: s.name not in found)  # one slip explaining many values first
         site_rounding = [s for s in candidates if s.name == "rounded" and s.site is not None]
         global_rounding = [s for s in candidates if s.name == "rounded" and s.site is None]
-        correct = [m for m in range(n) if self.claims[m].inside is None and not self.wrong(m)]
-        fallback: tuple[Slip | None, float | None] = (None, None)
-        for slip in [*named, *site_rounding, *global_rounding]:
-            if slip.site == claim.key:
-                continue
-            values = self.derivation.evaluate(None, slip.formulas, slip.round_all)
-            if not agrees(claim.printing, values[claim.key]):
-                continue
-            if all(agrees(self.claims[m].printing, values[self.claims[m].key]) for m in correct):
-                return self.located(slip, claim.key), values[claim.key]
-            if fallback[0] is None:
-                fallback = (self.located(slip, claim.key), values[claim.key])
-        return fallback
+        return [s for s in (*named, *site_rounding, *global_rounding) if s.site != claim.key]
+
+    def operands(self, n: int) -> list[dict[Key, float]]:
+        """The numbers to make a slip on: none (exact values), then the document's own printed
+        operands: those of its substitution, the printed right values it depends on directly,
+        and every printed right value it depends on."""
+        uses = self.uses(n)
+        printed = [
+            m
+            for a in self.derivation.ancestors(self.claims[n].key, shown=True)
+            for m in self.by_key.get(a, [])
+            if not self.truncated(m) and not self.wrong(m)
+        ]
+        right = _first_per_key(self.claims, printed)
+        deps = set(self.derivation.quantities[self.claims[n].key].deps)
+        direct = [m for m in right if self.claims[m].key in deps]
+        found: list[dict[Key, float]] = [{}]
+        for group in (uses, direct, right):
+            pinned = self.pin(group)
+            if pinned and pinned not in found:
+                found.append(pinned)
+        return found
+
+    def reproduces(
+        self, slip: Slip, claim: Claim, operands: list[dict[Key, float]]
+    ) -> float | None:
+        """The value ``slip`` gives ``claim`` on the first of ``operands`` that reproduces the
+        printed number (None if none does); printed operands are used as displayed."""
+        exact, *printed = operands
+        first = self.derivation.evaluate(exact, slip.formulas, slip.round_all)[claim.key]
+        if agrees(claim.printing, first):
+            return first
+        if not printed:
+            return None
+        replaced = (*self.derivation.displayed, *slip.formulas)
+        for values in self.derivation.evaluate_each(printed, replaced, slip.round_all):
+            if agrees(claim.printing, values[claim.key]):
+                return values[claim.key]
+        return None
 
     def located(self, slip: Slip, key: Key) -> Slip:
         """The slip with ``site`` set to the replaced quantity that ``key`` depends on (or is)."""
@@ -385,13 +480,13 @@ class _Checker:
 
     def under_loss(self, name: str) -> dict[Key, float]:
         """Every value had the example used the loss ``name`` (the stated one) instead."""
-        m, n_layers = self.derivation, len(self.ex.layers)
+        m, n_layers = self.derivation.online, len(self.ex.layers)
         formulas = [*loss_quantities(m, name), *loss_quantities(m, name, new=True)]
         for j in range(self.ex.layers[-1].size):
             formulas += output_gradient(m, name, j)
             if name != "cross_entropy":  # its δ = ∂L/∂y·f′, whatever the example's own loss
                 formulas.append(chain_delta(n_layers, j))
-        return m.evaluate(None, formulas)
+        return self.derivation.evaluate(None, self.derivation.spread(formulas))
 
 
 def _claims(example: Example, order: list[Key]) -> list[Claim]:
@@ -410,6 +505,10 @@ def _claims(example: Example, order: list[Key]) -> list[Claim]:
         later.sort(key=lambda item: rank[item[0]])
         claims.extend(Claim(key, printing, None, n) for key, printing in later)
     return claims
+
+
+def _s(count: int) -> str:
+    return "" if count == 1 else "s"
 
 
 def _truncates(printing: Printing, value: float) -> bool:

@@ -13,8 +13,9 @@ order as :mod:`microgradnet.deltas` combines them.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from microgradnet import numerics
@@ -87,6 +88,10 @@ class Quantity:
     sides: tuple[Side, ...] = ()
     section: str = ""
     unit: str = ""
+    shown: Quantity | None = field(default=None, compare=False)
+    """The formula over the operands the display shows, where it differs from ``fn``'s (L of
+    cross-entropy is computed from z for stability but displayed as −[t ln y + …]): the checker
+    recomputes a value from the document's printed operands with it."""
 
 
 # ---- display tokens ---------------------------------------------------------------------------
@@ -186,7 +191,10 @@ class Model:
         self.example = example
         self.quantities: dict[Key, Quantity] = {}
         self._plans: dict[tuple[Quantity, ...], _Plan] = {}
+        self._online: Model | None = None
         _Builder(self).build()
+        if example.conventions.batch:
+            self.quantities = _spread(self.quantities, example)
         self.order = _order(self.quantities)
         self.values = self.evaluate()
 
@@ -204,18 +212,30 @@ class Model:
         ``pinned`` fixes quantities to given values; ``replaced`` swaps formulas (a slip);
         ``round_all`` rounds every computed quantity to that many decimals before it is used.
         """
+        return self.evaluate_each([pinned or {}], replaced, round_all)[0]
+
+    def evaluate_each(
+        self,
+        pins: Sequence[Mapping[Key, float]],
+        replaced: Iterable[Quantity] = (),
+        round_all: int | None = None,
+    ) -> list[dict[Key, float]]:
+        """:meth:`evaluate` once for each of ``pins``, the plan for ``replaced`` built once."""
         order, position, plan = self._plan(tuple(replaced))
-        values: list[float] = [0.0] * len(order)
-        fixed = {position[key]: value for key, value in (pinned or {}).items()}
-        for n, (fn, deps) in enumerate(plan):
-            if n in fixed:
-                values[n] = fixed[n]
-                continue
-            value = fn([values[d] for d in deps])
-            if round_all is not None and deps:
-                value = round(value, round_all)
-            values[n] = value
-        return dict(zip(order, values))
+        found = []
+        for pinned in pins:
+            values: list[float] = [0.0] * len(order)
+            fixed = {position[key]: value for key, value in pinned.items()}
+            for n, (fn, deps) in enumerate(plan):
+                if n in fixed:
+                    values[n] = fixed[n]
+                    continue
+                value = fn([values[d] for d in deps])
+                if round_all is not None and deps:
+                    value = round(value, round_all)
+                values[n] = value
+            found.append(dict(zip(order, values)))
+        return found
 
     def _plan(self, replaced: tuple[Quantity, ...]) -> _Plan:
         """The evaluation order and (formula, positions of its deps) for each, with ``replaced``
@@ -236,8 +256,39 @@ class Model:
             self._plans[replaced] = found
         return found
 
+    @property
+    def online(self) -> Model:
+        """The model of the first pattern alone, online: every quantity without a pattern (the
+        one to write a slip's formulas on; :meth:`spread` then makes them for every pattern)."""
+        if not self.example.conventions.batch:
+            return self
+        if self._online is None:
+            ex = self.example
+            conventions = dataclasses.replace(ex.conventions, updates="online")
+            single = dataclasses.replace(ex, conventions=conventions, patterns=(), at=())
+            self._online = Model(single)
+        return self._online
+
+    def spread(self, formulas: Iterable[Quantity]) -> tuple[Quantity, ...]:
+        """Formulas written on :attr:`online`, for every pattern of a batch update."""
+        if not self.example.conventions.batch:
+            return tuple(formulas)
+        n = len(self.example.samples)
+        return tuple(
+            copy
+            for q in formulas
+            for copy in (
+                [_for_pattern(q, p, self.example) for p in range(n)]
+                if q.key.kind in k.PER_PATTERN
+                else [q]
+            )
+        )
+
     def pattern(self, n: int) -> dict[Key, float]:
-        """Pattern ``n``'s inputs and targets, to pin in :meth:`evaluate` (0-based, cycling)."""
+        """Pattern ``n``'s inputs and targets, to pin in :meth:`evaluate` (0-based, cycling);
+        none in batch training, where every pattern has its own."""
+        if self.example.conventions.batch:
+            return {}
         x, t = self.example.samples[n % len(self.example.samples)]
         return {**{k.x(i): v for i, v in enumerate(x)}, **{k.t(j): v for j, v in enumerate(t)}}
 
@@ -254,7 +305,7 @@ class Model:
         new = [position[p.renew()] for p in params]
         patterns = [
             [(position[key], value) for key, value in self.pattern(n).items()]
-            for n in range(len(self.example.samples))
+            for n in range(self.example.cycle)
         ]
         current = [self.values[p] for p in params]
         found = []
@@ -286,24 +337,34 @@ class Model:
         params = {key: state[key] for _, key in parameters(self.example)}
         return self.evaluate({**params, **self.pattern(pattern)})
 
+    @property
+    def displayed(self) -> tuple[Quantity, ...]:
+        """The formulas as displayed, for the quantities computed otherwise (see Quantity.shown)."""
+        return tuple(q.shown for q in self.quantities.values() if q.shown is not None)
+
     def section(self, name: str) -> list[Quantity]:
         return [q for q in self.quantities.values() if q.section == name]
 
     def is_given(self, key: Key) -> bool:
         return not self.quantities[key].deps
 
-    def ancestors(self, key: Key) -> list[Key]:
-        """The quantities ``key`` is computed from, directly or not, nearest first."""
+    def ancestors(self, key: Key, *, shown: bool = False) -> list[Key]:
+        """The quantities ``key`` is computed from, directly or not, nearest first (``shown``:
+        through the displayed formulas, so the y of a cross-entropy L counts as its operand)."""
         seen: dict[Key, None] = {}
-        frontier = list(self.quantities[key].deps)
+        frontier = list(self._deps(key, shown))
         while frontier:
             nxt: list[Key] = []
             for dep in frontier:
                 if dep not in seen:
                     seen[dep] = None
-                    nxt.extend(self.quantities[dep].deps)
+                    nxt.extend(self._deps(dep, shown))
             frontier = nxt
         return list(seen)
+
+    def _deps(self, key: Key, shown: bool) -> tuple[Key, ...]:
+        quantity = self.quantities[key]
+        return quantity.shown.deps if shown and quantity.shown is not None else quantity.deps
 
     def children(self) -> dict[Key, list[Key]]:
         """key -> the quantities computed directly from it."""
@@ -546,6 +607,56 @@ class _Builder:
             self.add(param.renew(), (param, step), fn, sides, "updates")
 
 
+# ---- batch training ---------------------------------------------------------------------------
+
+
+def _spread(quantities: Mapping[Key, Quantity], ex: Example) -> dict[Key, Quantity]:
+    """Batch training: each per-pattern quantity once per pattern (pattern by pattern), then the
+    rest, with the batch's gradients, loss and error the sum or mean over the patterns."""
+    found: dict[Key, Quantity] = {}
+    n = len(ex.samples)
+    for p in range(n):
+        for q in quantities.values():
+            if q.key.kind in k.PER_PATTERN:
+                copy = _for_pattern(q, p, ex)
+                found[copy.key] = copy
+    for q in quantities.values():
+        if q.key.kind not in k.PER_PATTERN:
+            found[q.key] = q
+        elif q.key.kind in ("dL_dW", "dL_db") or q.key.is_scalar:
+            found[q.key] = _over_patterns(q, n, ex.conventions.updates == "batch_mean")
+    return found
+
+
+def _for_pattern(q: Quantity, p: int, ex: Example) -> Quantity:
+    """``q`` for pattern p: its key, deps and displayed symbols carry the pattern."""
+    key = k.at_pattern(q.key, p)
+    fn = q.fn
+    if key.kind in ("x", "t"):
+        x, t = ex.samples[p]
+        fn = constant((x if key.kind == "x" else t)[key.j])
+    sides = tuple(
+        tuple(
+            tok if tok.key is None else replace(tok, key=k.at_pattern(tok.key, p)) for tok in side
+        )
+        for side in q.sides
+    )
+    shown = None if q.shown is None else _for_pattern(q.shown, p, ex)
+    deps = tuple(k.at_pattern(d, p) for d in q.deps)
+    return Quantity(key, deps, fn, sides, q.section, q.unit, shown)
+
+
+def _over_patterns(q: Quantity, n: int, mean: bool) -> Quantity:
+    """The batch's ``q``: Σₚ q⟨p⟩, or (1/n)Σₚ q⟨p⟩."""
+    parts = [k.at_pattern(q.key, p) for p in range(n)]
+    sides = [joined([(sym(part),) for part in parts]), joined([(num(part),) for part in parts])]
+    if mean:
+        opening, closing = op(f"(1/{n})(", rf"\tfrac{{1}}{{{n}}}("), op(")")
+        sides = [(opening, *side, closing) for side in sides]
+    fn: Fn = (lambda v: total(v) / n) if mean else total
+    return Quantity(q.key, tuple(parts), fn, tuple(sides), q.section, q.unit)
+
+
 def _plus(v: Sequence[float]) -> float:
     return v[0] + v[1]
 
@@ -621,6 +732,7 @@ def loss_quantities(model: Model, loss: str, *, new: bool = False) -> list[Quant
     ys, ts = model.outputs(new), model.targets()
     flipped = ex.conventions.difference == "t_minus_y"
     section = "loss_new" if new else "loss"
+    term_keys = [k.LOSS.renew(new)] if n_out == 1 else [k.loss_term(j, new) for j in range(n_out)]
     if loss == "cross_entropy":
         # Lⱼ = softplus(z) − t·z  (= −[t ln y + (1 − t) ln(1 − y)] for y = σ(z))
         zs = [k.z(n_layers, j, new) for j in range(n_out)]
@@ -636,14 +748,27 @@ def loss_quantities(model: Model, loss: str, *, new: bool = False) -> list[Quant
         wrap = _scale_text(loss, n_out)
         fns = [_squared(scale, y, t) for y, t in zip(ys, ts)]
     sides = [(wrap[0], *joined(terms), wrap[1]), (wrap[0], *joined(values), wrap[1])]
+    shown: list[Quantity | None] = [None] * n_out
+    if loss == "cross_entropy":
+        shown = [_shown_cross_entropy(key, y, t) for key, y, t in zip(term_keys, ys, ts)]
     if n_out == 1:
         deps, fn = fns[0]
-        return [Quantity(k.LOSS.renew(new), deps, fn, tuple(sides), section)]
-    found = [Quantity(k.loss_term(j, new), *fns[j]) for j in range(n_out)]
+        return [Quantity(k.LOSS.renew(new), deps, fn, tuple(sides), section, shown=shown[0])]
+    found = [Quantity(k.loss_term(j, new), *fns[j], shown=shown[j]) for j in range(n_out)]
     parts = [k.loss_term(j, new) for j in range(n_out)]
     sides.append(joined([(num(part),) for part in parts]))
     found.append(Quantity(k.LOSS.renew(new), tuple(parts), total, tuple(sides), section))
     return found
+
+
+def _shown_cross_entropy(key: Key, y: Key, t: Key) -> Quantity:
+    """−[t ln y + (1 − t) ln(1 − y)] from y itself, as the document displays it."""
+    return Quantity(key, (y, t), lambda v: -(_xlog(v[1], v[0]) + _xlog(1.0 - v[1], 1.0 - v[0])))
+
+
+def _xlog(c: float, y: float) -> float:
+    """c·ln y, 0 when c = 0 (so a target of 0 or 1 never makes 0·ln 0 = nan)."""
+    return 0.0 if c == 0.0 else c * numerics.log(y)
 
 
 def _squared(scale: float, y: Key, t: Key) -> tuple[tuple[Key, ...], Fn]:

@@ -117,7 +117,9 @@ _TOP_KEYS = (
     "document",
 )
 _LAYER_KEYS = ("size", "activation", "weights", "biases", "bias")
-_CONVENTION_KEYS = ("error_signal", "step", "difference", "error", "bias", "fixed")
+_CONVENTION_KEYS = (
+    "error_signal", "step", "difference", "error", "bias", "fixed", "weight_index", "updates",
+)  # fmt: skip
 #: [conventions] key -> its valid values, the default first.
 CONVENTIONS: dict[str, tuple[str, ...]] = {
     "error_signal": ("gradient", "negative_gradient"),
@@ -125,6 +127,8 @@ CONVENTIONS: dict[str, tuple[str, ...]] = {
     "difference": ("y_minus_t", "t_minus_y"),
     "error": ("abs", "t_minus_y", "y_minus_t", "loss"),
     "bias": ("per_neuron", "shared", "input_unit"),
+    "weight_index": ("to_from", "from_to"),
+    "updates": ("online", "batch_sum", "batch_mean"),
 }
 _PRINTING_KEYS = ("value", "places", "where", "uses")
 _AT_KEYS = ("step", "pattern", "where", "published")
@@ -190,7 +194,11 @@ class Conventions:
     ``subtracted`` (w − Δw) or ``added`` (w + Δw). ``difference``: the loss written with
     (y − t) or (t − y). ``error``: the printed "error": Σ|y − t| (``abs``), Σ(t − y), Σ(y − t) or
     the loss itself. ``bias``: per neuron, ``shared`` by a layer, or an ``input_unit`` (written
-    w₀ⱼ·1). ``fixed``: the weights and biases held fixed (not updated).
+    w₀ⱼ·1). ``fixed``: the weights and biases held fixed (not updated). ``weight_index``: how the
+    document subscripts a weight: ``to_from`` (wⱼᵢ feeds neuron j from input i, example 004's
+    W⁽¹⁾₁₂) or ``from_to`` (wᵢⱼ goes from i to j); keys stay ``W1[j,i]`` either way.
+    ``updates``: ``online`` (one update per pattern, in order) or one batch update per epoch
+    with the ``batch_sum`` or ``batch_mean`` of the patterns' gradients (and losses).
     """
 
     error_signal: str = "gradient"
@@ -199,6 +207,12 @@ class Conventions:
     error: str = "abs"
     bias: str = "per_neuron"
     fixed: frozenset[Key] = frozenset()
+    weight_index: str = "to_from"
+    updates: str = "online"
+
+    @property
+    def batch(self) -> bool:
+        return self.updates != "online"
 
     @property
     def sign(self) -> float:
@@ -287,6 +301,11 @@ class Example:
     def samples(self) -> tuple[tuple[tuple[float, ...], tuple[float, ...]], ...]:
         """(inputs, targets) of every pattern in training order (one pattern unless ``patterns``)."""
         return self.patterns or ((self.inputs, self.targets),)
+
+    @property
+    def cycle(self) -> int:
+        """How many patterns the updates cycle through: each one online, 1 for a batch update."""
+        return 1 if self.conventions.batch else len(self.samples)
 
     @property
     def weights(self) -> list[list[list[float]]]:
@@ -384,6 +403,7 @@ class _Parser:
 
     def __init__(self, file: str) -> None:
         self.file = file
+        self.batch_patterns = 0  # patterns of a batch update (0: online), for pattern keys
 
     def fail(self, key: str | None, reason: str) -> ExampleError:
         return ExampleError(self.file, reason, key=key)
@@ -402,12 +422,14 @@ class _Parser:
         loss = self.loss(data.get("loss", "squared_error"), activations[-1])
         products = self.products(data)
         conventions = self.conventions(data.get("conventions", {}), layers)
+        self.batch_patterns = max(len(raw_patterns), 1) if conventions.batch else 0
         notation = Notation(
             self.notation(data.get("notation", {}), layers),
             sizes,
             activations,
             input_first=products == "input_first",
             negative=conventions.sign < 0,
+            from_to=conventions.weight_index == "from_to",
         )
         published = self.published(data.get("published", {}), layers)
         patterns = self.patterns(raw_patterns, len(inputs), sizes[-1])
@@ -484,7 +506,13 @@ class _Parser:
                     f"{path}.step",
                     f"expected a whole number from 0 to {MAX_STEPS}, got {_kind(step)}",
                 )
-            pattern = table.get("pattern", step % n_patterns + 1)
+            if self.batch_patterns and "pattern" in table:
+                raise self.fail(
+                    f"{path}.pattern",
+                    "a batch update trains every pattern: name the pattern in the key "
+                    '("z1[0]@2"), not in [[at]]',
+                )
+            pattern = table.get("pattern", step % n_patterns + 1 if not self.batch_patterns else 1)
             if (
                 isinstance(pattern, bool)
                 or not isinstance(pattern, int)
@@ -794,9 +822,21 @@ class _Parser:
             key = k.parse(text)
         except ValueError as error:
             raise self.fail(path, str(error)) from None
-        problem = _out_of_range(key, layers)
+        problem = _out_of_range(key, layers) or _pattern_problem(key, self.batch_patterns)
         if problem:
             raise self.fail(path, problem)
+        return key
+
+    def value_key(self, text: str, path: str, layers: Sequence[Layer]) -> Key:
+        """A key naming one number; in batch training a per-pattern quantity needs its pattern."""
+        key = self.key(text, path, layers)
+        aggregate = key.kind in ("dL_dW", "dL_db") or key.is_scalar
+        if self.batch_patterns and key.p < 0 and key.kind in k.PER_PATTERN and not aggregate:
+            raise self.fail(
+                path,
+                f"in batch training name the pattern: expected {key}@1 to "
+                f"{key}@{self.batch_patterns}, got {text}",
+            )
         return key
 
     def notation(self, table: Any, layers: Sequence[Layer]) -> dict[Key, Symbol]:
@@ -830,7 +870,7 @@ class _Parser:
         printed = {}
         for name, value in table.items():
             path = f'{where}."{name}"'
-            key = self.key(name, path, layers)
+            key = self.value_key(name, path, layers)
             if key.given and not (step > 0 and key.kind in ("W", "b")):
                 raise self.fail(
                     path,
@@ -907,7 +947,7 @@ class _Parser:
             )
         used = []
         for name, value in table.items():
-            key = self.key(name, f'{path}."{name}"', layers)
+            key = self.value_key(name, f'{path}."{name}"', layers)
             if not isinstance(value, str):
                 raise self.fail(f'{path}."{name}"', "expected the value as printed, in quotes")
             used.append((key, self.printed_number(value, f'{path}."{name}"')))
@@ -956,6 +996,20 @@ def _out_of_range(key: Key, layers: Sequence[Layer]) -> str:
     if not problem and key.kind == "1-a" and layer.activation != "sigmoid":
         problem = f"1-a is the factor of σ′ = a(1 − a); layer {key.layer} is {layer.activation}"
     return problem
+
+
+def _pattern_problem(key: Key, patterns: int) -> str:
+    """Why the pattern of ``key`` is wrong ("" when it is fine); ``patterns`` 0 means online."""
+    if key.p < 0:
+        return ""
+    if not patterns:
+        return (
+            f'{key} names a pattern, which only batch training does (updates = "batch_sum" or '
+            '"batch_mean" under [conventions]); online, use [[at]] with pattern = N'
+        )
+    if key.p >= patterns:
+        return f"no pattern {key.p + 1}: patterns run from 1 to {patterns}"
+    return ""
 
 
 def _index_problem(what: str, index: int, count: int) -> str:

@@ -24,6 +24,8 @@ weights into neuron ``j`` (``W1[j,i]``):
 ``step_W2[j,i]``, ``step_b2[j]``  Δθ as the document prints it (η·∂L/∂θ, subtracted, by default)
 ``…_new``            the same quantity after the update: ``W2[j,i]_new``, ``z1[0]_new``, ``L_new``
 ``L_reduction``, ``L_reduction_pct``, ``error_reduction``, ``error_reduction_pct``
+``…@p``              in batch training, pattern p's quantity (1-based): ``z1[0]@2``, ``L@1``,
+                     ``dL_dW2[0,1]@2``; without it ``L``, ``error`` and the gradients are the batch's
 ==================  ====================================================================
 """
 
@@ -39,7 +41,9 @@ __all__ = [
     "SCALAR_KEYS",
     "Key",
     "W",
+    "PER_PATTERN",
     "a",
+    "at_pattern",
     "b",
     "backterm",
     "dL_da",
@@ -112,6 +116,13 @@ _KINDS: dict[str, tuple[bool, int, bool]] = {
 }
 
 
+#: Kinds computed once per pattern: in batch training each carries its pattern (``z1[0]@2``).
+PER_PATTERN = (
+    "x", "t", "term", "z", "a", "1-a", "L", "e", "error", "backterm", "dL_da", "fprime", "delta",
+    "dL_dW", "dL_db",
+)  # fmt: skip
+
+
 @dataclass(frozen=True, order=True)
 class Key:
     """One quantity: ``kind`` (``"z"``, ``"delta"``, ``"L"``…), 1-based ``layer`` (0 if none), indices.
@@ -124,9 +135,10 @@ class Key:
     j: int = -1
     i: int = -1
     new: bool = False
+    p: int = -1  # the pattern (0-based) in batch training; -1: none (online, or the batch's own)
 
     def __str__(self) -> str:
-        suffix = "_new" if self.new else ""
+        suffix = ("_new" if self.new else "") + (f"@{self.p + 1}" if self.p >= 0 else "")
         if self.is_scalar:
             return self.kind + suffix
         layer = str(self.layer) if self.layer else ""
@@ -135,7 +147,7 @@ class Key:
 
     def renew(self, new: bool = True) -> Key:
         """The same quantity before (``new=False``) or after (``new=True``) the update."""
-        return Key(self.kind, self.layer, self.j, self.i, new)
+        return Key(self.kind, self.layer, self.j, self.i, new, self.p)
 
     @property
     def given(self) -> bool:
@@ -221,6 +233,13 @@ def dL_db(l: int, j: int) -> Key:
     return Key("dL_db", l, j)
 
 
+def at_pattern(key: Key, p: int) -> Key:
+    """``key`` for pattern ``p`` (0-based; -1: none) if its kind is computed per pattern, else ``key``."""
+    if key.kind not in PER_PATTERN:
+        return key
+    return Key(key.kind, key.layer, key.j, key.i, key.new, p)
+
+
 def layer_input(l: int, i: int, new: bool = False) -> Key:
     """Input i of layer l: x[i] for the first layer, else a{l-1}[i]."""
     return x(i) if l == 1 else a(l - 1, i, new)
@@ -250,21 +269,32 @@ def parse(text: str) -> Key:
     Raises:
         ValueError: ``text`` is not in the vocabulary (the message shows the accepted forms).
     """
+    base, at, number = text.rpartition("@") if "@" in text else (text, "", "")
+    if at and not (number.isascii() and number.isdigit() and int(number) >= 1):
+        raise ValueError(f"{text!r} is not a quantity name: after @ comes a pattern number from 1")
+    key = _parse(base, text)
+    if at and key.kind not in PER_PATTERN:
+        raise ValueError(f"{text!r} is not a quantity name: {key.kind} is not computed per pattern")
+    return at_pattern(key, int(number) - 1) if at else key
+
+
+def _parse(text: str, whole: str) -> Key:
+    """The Key named ``text`` (no pattern), error messages naming ``whole``."""
     base, new = (text[:-4], True) if text.endswith("_new") else (text, False)
     if base in _SCALARS and (_SCALARS[base] or not new):
         return Key(base, new=new)
     kind = next((k for k in _KINDS if base.startswith(k)), None)
     if kind is None or not base.endswith("]") or "[" not in base:
-        raise ValueError(_unknown(text))
+        raise ValueError(_unknown(whole))
     layer_text, _, index_text = base[len(kind) : -1].partition("[")
     parts = index_text.split(",")
     has_layer, n_idx, may_be_new = _KINDS[kind]
     numbers = [layer_text, *parts] if layer_text else parts
     if not all(p.isascii() and p.isdigit() for p in numbers):
-        raise ValueError(_unknown(text))
+        raise ValueError(_unknown(whole))
     if has_layer != bool(layer_text) or len(parts) != n_idx or (new and not may_be_new):
         raise ValueError(
-            f"{text!r} is not a quantity name: {kind} takes "
+            f"{whole!r} is not a quantity name: {kind} takes "
             f"{'a layer number and ' if has_layer else ''}{n_idx} "
             f"ind{'ices' if n_idx > 1 else 'ex'}{'' if may_be_new else ' and no _new'}"
         )

@@ -54,6 +54,8 @@ _WORDS = {
     "≈": r"\approx",
     "Σ": r"\sum",
     "ℓ": r"\ell",
+    "⟨": r"\langle",
+    "⟩": r"\rangle",
 }
 _PLAIN = {"′": "'", "−": "-", "|": "|", "%": r"\%", "#": r"\#", "&": r"\&", "$": r"\$"}
 
@@ -108,7 +110,8 @@ class Notation:
     ``overrides`` maps keys to symbols; ``layer_sizes`` are the neurons per layer (not counting
     the inputs) and ``activations`` the activation name of each layer; ``input_first`` writes a
     product term as ``x₁·w`` instead of ``w·x₁``; ``negative``: the document's signals are
-    −∂L/∂· (δ = −∂E/∂net), so their default symbols carry the minus.
+    −∂L/∂· (δ = −∂E/∂net), so their default symbols carry the minus; ``from_to``: a weight's
+    default subscripts read from-to (wᵢⱼ: from input i to neuron j) instead of to-from (wⱼᵢ).
     """
 
     def __init__(
@@ -119,12 +122,14 @@ class Notation:
         *,
         input_first: bool = False,
         negative: bool = False,
+        from_to: bool = False,
     ) -> None:
         self.overrides = dict(overrides)
         self.layer_sizes = list(layer_sizes)
         self.activations = list(activations)
         self.input_first = input_first
         self.negative = negative
+        self.from_to = from_to
 
     def __call__(self, key: Key | str) -> Symbol:
         """The symbol of ``key`` (a Key, or its name ``"W1[0,0]"``): the document's own if given,
@@ -137,6 +142,14 @@ class Notation:
         given = self.overrides.get(key)
         if given is not None:
             return given
+        if key.p >= 0:  # pattern p's quantity in batch training: z⁽¹⁾₁⟨2⟩, ∂L⟨2⟩/∂W⁽¹⁾₁₁
+            if key.kind.startswith("dL_d"):
+                return self._gradient(key, self(k.at_pattern(k.LOSS, key.p)))
+            symbol = self(k.at_pattern(key, -1))
+            return Symbol(
+                f"{symbol.text}⟨{key.p + 1}⟩",
+                f"{{{symbol.latex}}}^{{\\langle {key.p + 1}\\rangle}}",
+            )
         if key.new:
             return _newer(self(key.renew(False)))
         if key.is_scalar:
@@ -177,7 +190,9 @@ class Notation:
             return _indexed(kind, 0, [] if self.layer_sizes[-1] == 1 else [j])
         if kind in ("W", "b", "z", "delta"):
             base = {"W": "W", "b": "b", "z": "z", "delta": "δ"}[kind]
-            indices = [j, key.i] if kind == "W" else ([] if self._single(layer) else [j])
+            indices = [] if self._single(layer) else [j]
+            if kind == "W":
+                indices = [key.i, j] if self.from_to else [j, key.i]
             symbol = _indexed(base, layer, indices)
             return Symbol(symbol.text, symbol.latex.replace("δ", r"\delta"))
         if kind == "a":
@@ -203,15 +218,19 @@ class Notation:
             z = self(k.z(layer, j))
             text, latex = _PRIME.get(self.activations[layer - 1], ("f′", "f'"))
             return Symbol(f"{text}({z.text})", rf"{latex}({z.latex})")
-        of = self(Key(kind[-1], layer, j, key.i))  # the a, W or b of dL_da, dL_dW, step_W …
         if kind.startswith("dL_d"):
-            loss = self(k.LOSS)
-            minus = ("−", "-") if self.negative else ("", "")
-            return Symbol(
-                f"{minus[0]}∂{loss.text}/∂{of.text}",
-                rf"{minus[1]}\frac{{\partial {loss.latex}}}{{\partial {of.latex}}}",
-            )
+            return self._gradient(key, self(k.LOSS))
+        of = self(Key(kind[-1], layer, j, key.i))  # the W or b of step_W, step_b
         return Symbol(f"Δ{of.text}", rf"\Delta {of.latex}")
+
+    def _gradient(self, key: Key, loss: Symbol) -> Symbol:
+        """∂L/∂θ (−∂L/∂θ for δ = −∂E/∂net) for dL_da, dL_dW, dL_db, of the loss ``loss``."""
+        of = self(Key(key.kind[-1], key.layer, key.j, key.i))  # the a, W or b
+        minus = ("−", "-") if self.negative else ("", "")
+        return Symbol(
+            f"{minus[0]}∂{loss.text}/∂{of.text}",
+            rf"{minus[1]}\frac{{\partial {loss.latex}}}{{\partial {of.latex}}}",
+        )
 
 
 def _newer(symbol: Symbol) -> Symbol:

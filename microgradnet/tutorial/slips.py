@@ -7,6 +7,7 @@ printed number tells whether that mistake reproduces it. Descriptions are templa
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -42,7 +43,17 @@ def _formula(key: Key, deps: tuple[Key, ...], fn: Fn) -> Quantity:
 
 
 def slips(model: Model, places: int) -> list[Slip]:
-    """The mistakes to try on a number printed with ``places`` decimals, most specific first."""
+    """The mistakes to try on a number printed with ``places`` decimals, most specific first.
+
+    Written on one pattern's equations and, in batch training, made on every pattern.
+    """
+    return [
+        dataclasses.replace(slip, formulas=model.spread(slip.formulas))
+        for slip in _catalogue(model.online, places)
+    ]
+
+
+def _catalogue(model: Model, places: int) -> list[Slip]:
     found = [
         *_delta_slips(model),
         *_half_slips(model),

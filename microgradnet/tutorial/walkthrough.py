@@ -130,11 +130,11 @@ def _later(model: Model) -> tuple[Section, ...]:
     sections = []
     for n, at in enumerate(ex.at):
         state = states[at.step]
-        if at.step % len(ex.samples) != at.pattern:
+        if at.step % ex.cycle != at.pattern:
             state = model.at(state, at.pattern)
         quantities = [model.quantities[key] for key in model.order if key in at.published]
         title = f"After {at.step:,} update{'s' if at.step != 1 else ''}"
-        if len(ex.samples) > 1:
+        if ex.cycle > 1:
             title += f", pattern {at.pattern + 1}"
         lines = [_line(model, q, {}, state, at.published, n) for q in quantities]
         sections.append(Section(title + (f" ({at.where})" if at.where else ""), tuple(lines)))

@@ -63,7 +63,7 @@ class _Words:
         text = self.sym(row.claim.key)
         if row.claim.at is not None:
             at = self.c.example.at[row.claim.at]
-            several = len(self.c.example.samples) > 1
+            several = self.c.example.cycle > 1
             updates = "update" if at.step == 1 else "updates"
             return f"{text} (after {at.step:,} {updates}" + (
                 f", pattern {at.pattern + 1})" if several else ")"

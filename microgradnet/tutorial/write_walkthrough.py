@@ -144,11 +144,18 @@ def conventions(ex: Example, latex: bool = False) -> str:
         words.append("the printed error is " + c.error.replace("_minus_", " minus "))
     if c.bias != "per_neuron":
         words.append("one bias shared by each layer" if c.bias == "shared" else "biases as weights")
+    if c.weight_index == "from_to":
+        words.append(say("wᵢⱼ from i to j", "$w_{ij}$ from $i$ to $j$"))
     if c.fixed:
         names = [ex.notation(key) for key in sorted(c.fixed)]
         held = ", ".join(f"${n.latex}$" if latex else n.text for n in names)
         words.append("held fixed: " + held)
-    if len(ex.samples) > 1:
+    if c.batch:
+        how = "sum" if c.updates == "batch_sum" else "mean"
+        words.append(
+            f"{len(ex.samples)} patterns, one batch update with the {how} of their gradients"
+        )
+    elif len(ex.samples) > 1:
         words.append(f"{len(ex.samples)} patterns, one online update each")
     return "; ".join(words)
 
