@@ -23,11 +23,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from microgradnet.tutorial import keys as k
 from microgradnet.tutorial.equations import Model, Quantity
 from microgradnet.tutorial.keys import Key
 from microgradnet.tutorial.notation import Notation
-from microgradnet.tutorial.slips import Slip, slips
+from microgradnet.tutorial.slips import Slip, in_symbols, slips
 
 __all__ = ["Mark", "Verdict", "describe", "judge", "tolerance"]
 
@@ -150,10 +149,4 @@ def _tries(model: Model, places: int) -> list[tuple[Slip, tuple[Quantity, ...]]]
 
 def describe(slip: Slip, notation: Notation, n_layers: int) -> str:
     """A slip's description in the exercise's symbols."""
-    return slip.description.format(
-        y=notation(k.a(n_layers, 0)).text,
-        t=notation(k.t(0)).text,
-        fprime=notation(k.fprime(n_layers, 0)).text,
-        L=notation(k.LOSS).text,
-        eta=notation(k.ETA).text,
-    )
+    return in_symbols(slip.description, lambda key: notation(key).text, n_layers)

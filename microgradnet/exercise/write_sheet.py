@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 from typing import Any
 
 from microgradnet.exercise.draw import Exercise
@@ -193,14 +192,9 @@ def key_markdown(ex: Exercise) -> str:
     return "\n".join(rows) + "\n\n## Worked solution\n\n" + _demote(body)
 
 
-#: A symbol with a superscript squared (``a^{(1)}_{1}^2``, the walkthrough's tanh′ = 1 − a²) is a
-#: double superscript to TeX; braced here until the walkthrough's LaTeX braces it itself.
-_SQUARED = re.compile(r"((?:\\[A-Za-z]+|[A-Za-z])\^\{\(\d+\)\}_\{\d+\})\^2")
-
-
 def walkthrough_latex(w: Walkthrough, places: int) -> str:
-    """The walkthrough's LaTeX body, safe to compile."""
-    return _SQUARED.sub(r"{\1}^2", report.walkthrough(w, "latex", places))
+    """The walkthrough's LaTeX body (the worked solution of a key or a find-the-slip sheet)."""
+    return report.walkthrough(w, "latex", places)
 
 
 def key_latex(ex: Exercise) -> str:

@@ -553,7 +553,7 @@ class _Builder:
             self.add(key, (a, rest), product, sides, "backward")
         elif name == "tanh":
             sides = [
-                (const(1), MINUS, sym(a), op("²", "^2")),
+                (const(1), MINUS, op("", "{"), sym(a), op("²", "}^2")),  # {a_1^{(1)}}^2 in TeX
                 (const(1), MINUS, num(a, True), op("²", "^2")),
             ]
             self.add(key, (a,), lambda v: 1.0 - v[0] * v[0], sides, "backward")

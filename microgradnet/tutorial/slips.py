@@ -8,7 +8,7 @@ printed number tells whether that mistake reproduces it. Descriptions are templa
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from microgradnet import numerics
@@ -16,7 +16,7 @@ from microgradnet.tutorial import keys as k
 from microgradnet.tutorial.equations import Fn, Model, Quantity, backprop_sum
 from microgradnet.tutorial.keys import Key
 
-__all__ = ["Slip", "rounded_site_slips", "slips"]
+__all__ = ["Slip", "in_symbols", "rounded_site_slips", "slips"]
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,18 @@ class Slip:
 
     def at(self, site: Key) -> Slip:
         return Slip(self.name, self.description, self.formulas, self.round_all, site, self.decimals)
+
+
+def in_symbols(template: str, symbol: Callable[[Key], str], n_layers: int) -> str:
+    """A description template (see the module doc) in a document's symbols: ``symbol(key)``, for
+    the first output of a network with ``n_layers`` layers."""
+    return template.format(
+        y=symbol(k.a(n_layers, 0)),
+        t=symbol(k.t(0)),
+        fprime=symbol(k.fprime(n_layers, 0)),
+        L=symbol(k.LOSS),
+        eta=symbol(k.ETA),
+    )
 
 
 def _formula(key: Key, deps: tuple[Key, ...], fn: Fn) -> Quantity:

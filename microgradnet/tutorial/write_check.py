@@ -10,12 +10,12 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from microgradnet.tutorial import keys as k
 from microgradnet.tutorial.checker import Check, Finding, Row, StatedRow
 from microgradnet.tutorial.format import Printing
 from microgradnet.tutorial.formatting import WIDTH, paragraph
 from microgradnet.tutorial.formatting import number as fmt_number
 from microgradnet.tutorial.keys import Key
+from microgradnet.tutorial.slips import in_symbols
 
 __all__ = ["FORMATS", "check"]
 
@@ -136,14 +136,7 @@ class _Words:
 
     def describe(self, template: str) -> str:
         """A slip's description in the document's symbols (those of the first output)."""
-        n_layers = len(self.c.example.layers)
-        return template.format(
-            y=self.sym(k.a(n_layers, 0)),
-            t=self.sym(k.t(0)),
-            fprime=self.sym(k.fprime(n_layers, 0)),
-            L=self.sym(k.LOSS),
-            eta=self.sym(k.ETA),
-        )
+        return in_symbols(template, self.sym, len(self.c.example.layers))
 
     def notes(self) -> list[str]:
         notes = []
