@@ -19,8 +19,8 @@ from microgradnet.exercise.answers import Answers
 from microgradnet.exercise.draw import Exercise, draw, exact_product, near_boundary
 from microgradnet.exercise.grade import grade
 from microgradnet.exercise.judge import judge, tolerance
-from microgradnet.exercise.plant import candidates, find_the_slip, planted
-from microgradnet.exercise.solution import printed, worked
+from microgradnet.exercise.plant import FindTheSlip, candidates, find_the_slip, planted
+from microgradnet.exercise.solution import printed, shown_keys, worked
 from microgradnet.exercise.spec import ExerciseError, spec
 from microgradnet.exercise.write_sheet import key_data
 from microgradnet.nn import MLP
@@ -389,6 +389,58 @@ def test_the_checker_finds_exactly_the_planted_slips_where_the_key_says(
         assert number(sheet.values[p.site], ex.spec.places) != number(
             ex.model.values[p.site], ex.spec.places
         )
+    _shows_what_it_computes(sheet)
+    _carried_forward(sheet)
+
+
+def _shows_what_it_computes(sheet: FindTheSlip) -> None:
+    """No line shows the right formula beside a slipped number: a line displaying the model's own
+    formula holds that formula of the numbers it shows (to float rounding, 1e-12 relative)."""
+    model = sheet.exercise.model
+    for section in sheet.solution().sections:
+        for line in section.lines:
+            q = model.quantities[line.key]
+            if line.sides and [[t.key for t in s] for s in line.sides] == [
+                [t.key for t in s] for s in q.sides
+            ]:
+                want = q.fn([sheet.values[d] for d in q.deps])
+                assert line.value == pytest.approx(want, rel=1e-12, abs=1e-15), line.key
+
+
+def _carried_forward(sheet: FindTheSlip) -> None:
+    """Every planted site some step reads in the right solution is read by a shown step of the
+    slipped one (nothing downstream of it is lost to a later planting)."""
+    model = sheet.exercise.model
+    shown = set(shown_keys(sheet.solution()))
+    formulas = {p.site: p.formula for p in sheet.plantings}
+    for p in sheet.plantings:
+        if not any(p.site in model.ancestors(key) for key in model.quantities if key != p.site):
+            continue
+        values = model.evaluate(None, list(formulas.values()))
+        nudged = model.evaluate({p.site: values[p.site] + 1.0}, list(formulas.values()))
+        assert any(nudged[key] != values[key] for key in shown if key != p.site), p.site
+
+
+@pytest.mark.parametrize(("seed", "count"), [(7, 1), (7, 2), (3, 2), (11, 2), (2026, 1)])
+def test_pinned_seeds_plant_their_slips(seed: int, count: int) -> None:
+    """Seeds that must succeed with the default options (the property above accepts a refusal)."""
+    ex = _exercise(seed, {})
+    sheet = find_the_slip(ex, count)
+    assert len(sheet.plantings) == count
+    _shows_what_it_computes(sheet)
+    _carried_forward(sheet)
+
+
+def test_a_slip_hidden_by_a_later_one_is_refused() -> None:
+    """σ′ at the activation at σ′(z⁽²⁾), then δ⁽²⁾ = y − t: nothing reads the wrong σ′ any more,
+    so the set is refused; the same σ′ with the update sign flipped later is kept."""
+    from microgradnet.exercise.plant import _carried
+
+    model = _exercise(7, {}).model
+    pool = {(p.slip.name, str(p.site)): p for p in candidates(model, 4)}
+    at_a = pool[("derivative_at_activation", "fprime2[0]")]
+    assert not _carried(model, [at_a, pool[("derivative_dropped", "delta2[0]")]])
+    assert _carried(model, [at_a, pool[("input_factor_missing", "dL_dW1[0,0]")]])
 
 
 def test_folders_toml_and_markdown_reports(

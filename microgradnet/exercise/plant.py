@@ -23,6 +23,7 @@ from microgradnet.tutorial.equations import Model, Quantity
 from microgradnet.tutorial.formatting import number
 from microgradnet.tutorial.keys import Key
 from microgradnet.tutorial.slips import Slip, slips
+from microgradnet.tutorial.walkthrough import Walkthrough
 
 __all__ = ["MAX_TRIES", "FindTheSlip", "Planting", "candidates", "find_the_slip", "planted"]
 
@@ -49,6 +50,10 @@ class FindTheSlip:
     exercise: Exercise
     plantings: tuple[Planting, ...]
     values: Mapping[Key, float]
+
+    def solution(self) -> Walkthrough:
+        """The worked solution as the sheet shows it: each slipped line in its planted formula."""
+        return worked(self.exercise.model, self.values, [p.formula for p in self.plantings])
 
 
 def candidates(model: Model, places: int) -> list[Planting]:
@@ -86,7 +91,7 @@ def find_the_slip(exercise: Exercise, count: int) -> FindTheSlip:
     rng = random.Random(exercise.spec.seed)
     for _ in range(MAX_TRIES):
         chosen = _choose(model, rng, pool, names, count)
-        if chosen is not None and _found(exercise, chosen):
+        if chosen is not None and _carried(model, chosen) and _found(exercise, chosen):
             order = {key: n for n, key in enumerate(model.order)}
             chosen.sort(key=lambda p: order[p.site])
             return FindTheSlip(exercise, tuple(chosen), planted(model, chosen))
@@ -130,12 +135,43 @@ def _choose(
     return chosen
 
 
+def _carried(model: Model, chosen: Sequence[Planting]) -> bool:
+    """Every slip stays carried forward: a site some shown step reads in the right solution is
+    still read (directly or not) by a shown step in the slipped one. (A later planting may not
+    drop an earlier site from its formula and so hide it: derivative_dropped at δ⁽²⁾ after σ′ at
+    the activation leaves nothing carrying the wrong σ′.) A site nothing reads, such as a final
+    update, is seen on its own line."""
+    shown = shown_keys(worked(model, model.values, [p.formula for p in chosen]))
+    replaced = {p.site: p.formula.deps for p in chosen}
+    deps = {key: replaced.get(key, q.deps) for key, q in model.quantities.items()}
+    for p in chosen:
+        before = [key for key in shown if p.site in model.ancestors(key)]
+        if before and not any(_reads(deps, key, p.site) for key in shown):
+            return False
+    return True
+
+
+def _reads(deps: Mapping[Key, tuple[Key, ...]], key: Key, site: Key) -> bool:
+    """``key`` is computed from ``site``, directly or not, by the formulas ``deps``."""
+    seen: set[Key] = set()
+    frontier = list(deps[key])
+    while frontier:
+        dep = frontier.pop()
+        if dep == site:
+            return True
+        if dep not in seen:
+            seen.add(dep)
+            frontier.extend(deps[dep])
+    return False
+
+
 def _found(exercise: Exercise, chosen: list[Planting]) -> bool:
     """The checker, given every number the slipped solution shows, names exactly these slips at
     these sites and nothing else."""
     model = exercise.model
     values = planted(model, chosen)
-    shown = printed(worked(model, values), values, exercise.spec.places)
+    formulas = [p.formula for p in chosen]
+    shown = printed(worked(model, values, formulas), values, exercise.spec.places)
     result = check(replace(exercise.example, published=shown))
     found = []
     for finding in result.findings:

@@ -6,7 +6,6 @@ import json
 
 from microgradnet.exercise.judge import describe
 from microgradnet.exercise.plant import FindTheSlip
-from microgradnet.exercise.solution import worked
 from microgradnet.exercise.write_sheet import PREAMBLE, intro, spread, walkthrough_latex
 from microgradnet.tutorial import write_walkthrough as report
 from microgradnet.tutorial.formatting import latex_text, number
@@ -26,7 +25,7 @@ def _task(f: FindTheSlip) -> str:
 
 def sheet_markdown(f: FindTheSlip, diagram: str) -> str:
     ex = f.exercise
-    body = report.walkthrough(worked(ex.model, f.values), "markdown", ex.spec.places)
+    body = report.walkthrough(f.solution(), "markdown", ex.spec.places)
     head = [f"# Find the slip: exercise {ex.spec.ident}", "", intro(ex), "", _task(f), ""]
     head += [f"![The network]({diagram})", "", "## The worked solution", ""]
     return (
@@ -38,7 +37,7 @@ def sheet_markdown(f: FindTheSlip, diagram: str) -> str:
 
 def sheet_latex(f: FindTheSlip, tikz: str) -> str:
     ex = f.exercise
-    body = walkthrough_latex(worked(ex.model, f.values), ex.spec.places)
+    body = walkthrough_latex(f.solution(), ex.spec.places)
     body = body.replace(r"\section*{", r"\subsection*{The worked solution: ", 1)
     head = [PREAMBLE + rf"\section*{{Find the slip: exercise {ex.spec.ident}}}"]
     head += [intro(ex, True), "", latex_text(_task(f)), "", r"\begin{center}", spread(tikz)]
