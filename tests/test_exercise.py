@@ -479,3 +479,17 @@ def test_an_edited_key_or_a_ragged_csv_is_refused(
     key.write_text(json.dumps(data), encoding="utf-8")
     assert main(["exercise", "grade", str(key), str(tmp_path / "ragged.csv")]) == 2
     assert "not those of exercise 7-" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("value", [0.1234, 1234.5678, 98765.4321])
+def test_the_judge_agrees_by_printings_rule(value: float) -> None:
+    """The judge's "within τ" is Printing.matches's rule: at ½·10⁻⁴ from a large value the float
+    sum lands an ulp past τ, which a fixed 1e-15 of noise rejected and 4 ulp accept."""
+    from microgradnet.exercise.judge import _close
+    from microgradnet.tutorial.format import Printing
+
+    tau = tolerance(4)
+    printing = Printing(f"{value:.4f}", value, 4)
+    for edge in (value + tau, value - tau, value + 1.01 * tau, value - 1.01 * tau):
+        assert _close(value, edge, tau) == printing.matches(edge)
+    assert _close(value, value + tau, tau) and not _close(value, value + 1.01 * tau, tau)

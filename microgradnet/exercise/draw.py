@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from microgradnet.exercise.spec import CONVENTIONS, ExerciseError, Spec, questions
 from microgradnet.tutorial.equations import Model
 from microgradnet.tutorial.format import Example, parse
+from microgradnet.tutorial.formatting import decimals
 from microgradnet.tutorial.keys import Key
 
 __all__ = [
@@ -148,7 +149,7 @@ def problems(model: Model, places: int) -> list[str]:
             found.append(f"{key} = {value:.4g} is saturated")
         if key.kind in ("delta", "dL_dW", "dL_db", "step_W", "step_b") and abs(value) < unit:
             found.append(f"{key} = {value:.3g} is under one printed unit")
-        shown = 2 if model.quantities[key].unit == "%" else places
+        shown = decimals(places, model.quantities[key].unit)
         if not exact_product(key) and near_boundary(value, shown):
             found.append(f"{key} = {value!r} is within {BOUNDARY:g} units of a rounding boundary")
     return found

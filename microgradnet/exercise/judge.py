@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from microgradnet.tutorial.equations import Model, Quantity
+from microgradnet.tutorial.format import within
 from microgradnet.tutorial.keys import Key
 from microgradnet.tutorial.notation import Notation
 from microgradnet.tutorial.slips import Slip, in_symbols, slips
@@ -69,7 +70,10 @@ def judge(
 
 
 def _close(a: float, b: float, bound: float) -> bool:
-    return math.isfinite(a) and math.isfinite(b) and abs(a - b) <= bound * (1 + 1e-9) + 1e-15
+    """Printing's rule for "agrees" (:func:`~microgradnet.tutorial.format.within`), with the
+    judge's bound: τ for the exact value, β (τ plus the pinned answers' rounding carried through)
+    for a recomputed one, which a single printing's ½·10⁻ᵖ cannot express."""
+    return within(a, b, bound)
 
 
 def _mark(

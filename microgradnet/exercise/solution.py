@@ -14,7 +14,7 @@ from dataclasses import replace
 
 from microgradnet.tutorial.equations import SECTIONS, Model, Quantity
 from microgradnet.tutorial.format import Printing
-from microgradnet.tutorial.formatting import number
+from microgradnet.tutorial.formatting import decimals, number
 from microgradnet.tutorial.keys import Key
 from microgradnet.tutorial.walkthrough import Line, Section, Walkthrough
 
@@ -58,10 +58,10 @@ def shown_keys(w: Walkthrough) -> list[Key]:
 def printed(
     w: Walkthrough, values: Mapping[Key, float], places: int
 ) -> dict[Key, tuple[Printing, ...]]:
-    """Every quantity ``w`` shows, as ``values`` print at ``places`` (a percentage: 2 decimals)."""
+    """Every quantity ``w`` shows, as ``values`` print at ``places`` (in its unit's decimals)."""
     found: dict[Key, tuple[Printing, ...]] = {}
     for key in shown_keys(w):
-        p = 2 if w.model.quantities[key].unit == "%" else places
-        text = number(values[key], p)
-        found[key] = (Printing(text, float(text), p),)
+        unit = w.model.quantities[key].unit
+        text = number(values[key], places, unit=unit)
+        found[key] = (Printing(text, float(text), decimals(places, unit)),)
     return found

@@ -70,6 +70,7 @@ from microgradnet.tutorial.keys import Key
 from microgradnet.tutorial.notation import Notation, Symbol, latex_from_text
 
 __all__ = [
+    "within",
     "ACTIVATION_NAMES",
     "LOSS_NAMES",
     "PRODUCT_ORDERS",
@@ -220,6 +221,15 @@ class Conventions:
         return 1.0 if self.error_signal == "gradient" else -1.0
 
 
+def within(a: float, b: float, bound: float) -> bool:
+    """|a − b| ≤ ``bound`` up to float noise (a relative 1e-9 of it plus 4 ulp of the larger): the
+    one rule for "agrees", with bound ½·10⁻ᵖ for a printing (:meth:`Printing.matches`)."""
+    if not (math.isfinite(a) and math.isfinite(b)):
+        return False
+    noise = 4.0 * math.ulp(max(abs(a), abs(b), 1e-300))
+    return abs(a - b) <= bound * (1.0 + 1e-9) + noise
+
+
 @dataclass(frozen=True)
 class Printing:
     """One number as a document printed it: ``text`` ("0.036770"), its ``value`` and decimal ``places``.
@@ -241,9 +251,7 @@ class Printing:
         This is the one rule for "agrees", used by the walkthrough's marks and by the checker; for
         ``-2.406e-3`` the printed significant digits set p (here 6), so the tolerance is ½·10⁻⁶.
         """
-        half_unit = 0.5 * 10.0**-self.places
-        noise = 4.0 * math.ulp(max(abs(self.value), abs(value), 1e-300))
-        return abs(self.value - value) <= half_unit * (1.0 + 1e-9) + noise
+        return within(self.value, value, 0.5 * 10.0**-self.places)
 
     def show(self, value: float, extra: int = 0) -> str:
         """``value`` written as this printing is: as many decimals (or significant digits), plus ``extra``."""

@@ -33,12 +33,16 @@ def escaped(text: str) -> str:
     return printable(text, keep="")
 
 
+def decimals(places: int, unit: str = "") -> int:
+    """The decimals a quantity in ``unit`` prints at: a percentage at 2, anything else ``places``."""
+    return 2 if unit == "%" else places
+
+
 def number(value: float, places: int, *, given: bool = False, unit: str = "") -> str:
     """``value`` for display: as given, with ``places`` decimals, or in e-notation when tiny."""
     if math.isnan(value) or math.isinf(value):
         return str(value)
-    if unit == "%":
-        places = 2
+    places = decimals(places, unit)
     if given:
         text = repr(float(value))
         return text.removesuffix(".0")
