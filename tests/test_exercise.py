@@ -493,3 +493,33 @@ def test_the_judge_agrees_by_printings_rule(value: float) -> None:
     for edge in (value + tau, value - tau, value + 1.01 * tau, value - 1.01 * tau):
         assert _close(value, edge, tau) == printing.matches(edge)
     assert _close(value, value + tau, tau) and not _close(value, value + 1.01 * tau, tau)
+
+
+def test_the_report_shows_each_answer_as_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """ "-0.0340" and "0.0090" keep their zeros (a TOML number's source text, a TOML string, a CSV
+    cell); a TOML number whose line cannot be found falls back to repr."""
+    assert _new(tmp_path / "ex", "--questions", "forward") == 0
+    ex = _exercise(7, {"questions": "forward"})
+    first, second, third = (str(q) for q in ex.questions[:3])
+    (tmp_path / "ada.toml").write_text(
+        f'seed = 7\nanswers = {{ "{third}" = 1.50 }}\n', encoding="utf-8"
+    )
+    (tmp_path / "eve.toml").write_text(
+        f'seed = 7\n[answers]\n"{first}" = -0.0340\n"{second}" = "0.0090"\n', encoding="utf-8"
+    )
+    (tmp_path / "class.csv").write_text(f"student,seed,{first}\nBo,7,0.1200\n", encoding="utf-8")
+    capsys.readouterr()
+    files = [str(tmp_path / f) for f in ("ada.toml", "eve.toml", "class.csv")]
+    assert main(["exercise", "grade", str(tmp_path / "ex"), *files, "--format", "json"]) == 0
+    written = {
+        (s["student"], m["key"]): m["written"]
+        for s in json.loads(capsys.readouterr().out)["students"]
+        for m in s["marks"]
+    }
+    assert written[("eve", first)] == "-0.0340" and written[("eve", second)] == "0.0090"
+    assert written[("Bo", first)] == "0.1200" and written[("ada", third)] == "1.5"
+    assert written[("eve", third)] == ""
+    assert main(["exercise", "grade", str(tmp_path / "ex"), files[1]]) == 0
+    assert "-0.0340" in capsys.readouterr().out

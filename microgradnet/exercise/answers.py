@@ -19,9 +19,10 @@ import csv
 import io
 import json
 import math
+import re
 import tomllib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -37,11 +38,20 @@ __all__ = ["Answers", "load_key", "read_answers"]
 
 @dataclass(frozen=True)
 class Answers:
-    """One student's answers: ``student``, where they came from (``source``), ``values`` by key."""
+    """One student's answers: ``student``, where they came from (``source``), ``values`` by key
+    and ``texts``, each answer as the student wrote it ("-0.0340", not -0.034): the CSV cell or
+    TOML string, for a TOML number its source text (repr where that cannot be found)."""
 
     student: str
     source: str
     values: Mapping[Key, float]
+    texts: Mapping[Key, str] = field(default_factory=dict)
+
+    def text(self, key: Key) -> str:
+        """The answer to ``key`` as written ("" when not answered)."""
+        if key not in self.values:
+            return ""
+        return self.texts.get(key) or repr(self.values[key])
 
 
 def _read(path: Path) -> str:
@@ -116,7 +126,8 @@ def _toml(path: Path, ex: Exercise) -> Answers:
     student = data.get("student") or path.stem
     if not isinstance(student, str):
         raise ExerciseError(f"{path}: student: expected a name in quotes")
-    return Answers(student, str(path), _values(str(path), table, ex))
+    values = _values(str(path), table, ex)
+    return Answers(student, str(path), values, _toml_texts(_read(path), table, values, ex))
 
 
 def _csv(path: Path, ex: Exercise) -> list[Answers]:
@@ -137,7 +148,31 @@ def _csv(path: Path, ex: Exercise) -> list[Answers]:
             where, int(seed) if seed.isdigit() else seed, cells.pop("exercise", None) or None, ex
         )
         student = cells.pop("student", "") or f"{path.stem} row {n}"
-        out.append(Answers(student, where, _values(where, cells, ex)))
+        values = _values(where, cells, ex)
+        texts = {key: cells[str(key)] for key in values}
+        out.append(Answers(student, where, values, texts))
+    return out
+
+
+#: ``"z1[0]" = -0.0340`` (or unquoted) on a line of its own: a TOML number's source text.
+_NUMBER_LINE = re.compile(
+    r'^\s*"?([^"=\s]+)"?\s*=\s*([-+]?[0-9][0-9_.eE+-]*)\s*(?:#.*)?$', re.MULTILINE
+)
+
+
+def _toml_texts(
+    text: str, table: Mapping[str, Any], values: Mapping[Key, float], ex: Exercise
+) -> dict[Key, str]:
+    """Each answer's text: a string as written; a number's text from its source line when that
+    line reads back to the same number (else none: shown by repr)."""
+    source = {name: written for name, written in _NUMBER_LINE.findall(text)}
+    out = {}
+    for key in values:
+        raw = table[str(key)]
+        if isinstance(raw, str):
+            out[key] = raw
+        elif _number(source.get(str(key), "").replace("_", "")) == values[key]:
+            out[key] = source[str(key)]
     return out
 
 

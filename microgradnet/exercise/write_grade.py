@@ -42,7 +42,7 @@ def _rows(ex: Exercise, r: Report) -> list[list[str]]:
         [
             str(n),
             notation(m.key).text,
-            "" if m.answer is None else repr(m.answer),
+            r.answers.text(m.key),
             number(m.expected, places),
             m.verdict,
             _note(ex, m),
@@ -79,11 +79,12 @@ def _markdown(ex: Exercise, reports: Sequence[Report]) -> str:
     return "\n".join(out)
 
 
-def _mark_data(ex: Exercise, m: Mark) -> dict[str, Any]:
+def _mark_data(ex: Exercise, r: Report, m: Mark) -> dict[str, Any]:
     n_layers = len(ex.example.layers)
     return {
         "key": str(m.key),
         "answer": m.answer,
+        "written": r.answers.text(m.key),
         "expected": m.expected,
         "verdict": m.verdict,
         "credit": m.credit,
@@ -104,7 +105,7 @@ def _json(ex: Exercise, reports: Sequence[Report]) -> str:
                 "source": r.answers.source,
                 "score": r.score,
                 "out_of": r.out_of,
-                "marks": [_mark_data(ex, m) for m in r.marks],
+                "marks": [_mark_data(ex, r, m) for m in r.marks],
             }
             for r in reports
         ],
