@@ -523,3 +523,17 @@ def test_the_report_shows_each_answer_as_written(
     assert written[("eve", third)] == ""
     assert main(["exercise", "grade", str(tmp_path / "ex"), files[1]]) == 0
     assert "-0.0340" in capsys.readouterr().out
+
+
+def test_textbook_gradient_names_say_what_they_hold(tmp_path: Path) -> None:
+    """Under the textbook convention dL_dW2[0,0] holds −∂L/∂W: the sheet, key and answers file
+    say so beside the names; a gradient-convention sheet has no such note."""
+    assert _new(tmp_path / "tb", "--convention", "textbook") == 0
+    assert _new(tmp_path / "gr") == 0
+    note = "the names dL_dW... and dL_db... in the answers file hold −∂L/∂w and −∂L/∂b"
+    for name in ("sheet.md", "key.md", "answers.toml"):
+        assert note in (tmp_path / "tb" / name).read_text(encoding="utf-8"), name
+        assert "hold −∂L/∂w" not in (tmp_path / "gr" / name).read_text(encoding="utf-8")
+    assert r"hold $-\partial L/\partial w$" in (tmp_path / "tb" / "sheet.tex").read_text(
+        encoding="utf-8"
+    )

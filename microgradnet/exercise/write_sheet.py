@@ -85,14 +85,34 @@ def intro(ex: Exercise, latex: bool = False) -> str:
     )
 
 
-def rules(ex: Exercise) -> str:
+def rules(ex: Exercise, note: bool = True) -> str:
     places = ex.spec.places
     tau = f"{tolerance(places):.{places + 1}f}"
     return (
         f"Give every answer to {places} decimals (an answer within ±{tau} of the exact value is "
         "right). Carry full precision between steps; round only what you write down. An answer "
         "worked correctly from one of your own earlier answers earns credit even if that earlier "
-        "answer was wrong."
+        "answer was wrong." + (names_note(ex) if note else "")
+    )
+
+
+def names_note(ex: Exercise, latex: bool = False) -> str:
+    """Under a negative-gradient convention, what the gradient names hold (else nothing): the
+    answers file keeps the model's names, so the sheet says the number they take is −∂L/∂θ."""
+    if ex.example.conventions.sign > 0 or not any(
+        q.kind in ("dL_dW", "dL_db") for q in ex.questions
+    ):
+        return ""
+    held = (
+        (r"$-\partial L/\partial w$", r"$-\partial L/\partial b$")
+        if latex
+        else ("−∂L/∂w", "−∂L/∂b")
+    )
+    names = (r"\texttt{dL\_dW}", r"\texttt{dL\_db}") if latex else ("dL_dW", "dL_db")
+    return (
+        f" Under this convention the names {names[0]}... and {names[1]}... in the answers file "
+        f"hold {held[0]} and {held[1]}, as the quantity column shows: write that number, sign "
+        "included."
     )
 
 
@@ -155,7 +175,12 @@ def sheet_latex(ex: Exercise, tikz: str) -> str:
     rows = [PREAMBLE + rf"\section*{{Backpropagation exercise {ex.spec.ident}}}", intro(ex, True)]
     rows += ["", r"\begin{center}", spread(tikz), r"\end{center}", "", r"\subsection*{Given}"]
     rows += [r"\begin{itemize}"] + [rf"\item {line}" for line in given(ex, True)]
-    rows += [r"\end{itemize}", r"\subsection*{Questions}", latex_text(rules(ex)), ""]
+    rows += [
+        r"\end{itemize}",
+        r"\subsection*{Questions}",
+        latex_text(rules(ex, False)) + names_note(ex, True),
+        "",
+    ]
     rows += [
         r"\renewcommand{\arraystretch}{2}\begin{longtable}{rlll}",
         r"\# & quantity & name in the answers file & answer \\ \hline",
@@ -188,6 +213,7 @@ def key_markdown(ex: Exercise) -> str:
     rows = [f"# Answer key: backpropagation exercise {ex.spec.ident}", "", intro(ex), ""]
     rows += ["| # | quantity | name | answer |", "|---|---|---|---|"]
     rows += [f"| {n} | {s} | `{name}` | {printed(ex, q)} |" for (n, s, name), q in _pairs(ex)]
+    rows += ["", names_note(ex).strip()] if names_note(ex) else []
     body = report.walkthrough(run(ex.example), "markdown", ex.spec.places)
     return "\n".join(rows) + "\n\n## Worked solution\n\n" + _demote(body)
 
@@ -208,6 +234,7 @@ def key_latex(ex: Exercise) -> str:
         for (n, s, name), q in _pairs(ex, True)
     ]
     rows.append(r"\end{longtable}")
+    rows += [names_note(ex, True).strip()] if names_note(ex) else []
     body = walkthrough_latex(run(ex.example), ex.spec.places)
     body = body.replace(r"\section*{", r"\subsection*{Worked solution: ", 1)
     return "\n".join(rows) + "\n" + body + "\\end{document}\n"
@@ -260,6 +287,7 @@ def answers_toml(ex: Exercise) -> str:
         "",
         "[answers]",
     ]
+    rows += ["#" + names_note(ex)] if names_note(ex) else []
     rows += [f'"{key}" = ""' for key in ex.questions]
     return "\n".join(rows) + "\n"
 
