@@ -537,3 +537,24 @@ def test_textbook_gradient_names_say_what_they_hold(tmp_path: Path) -> None:
     assert r"hold $-\partial L/\partial w$" in (tmp_path / "tb" / "sheet.tex").read_text(
         encoding="utf-8"
     )
+
+
+def test_a_slipped_line_shows_the_formula_the_student_used(tmp_path: Path) -> None:
+    """Seed 3, two slips: σ′(z⁽¹⁾₁) is written as tanh′ = 1 − a² with a's slipped-solution value,
+    and its number is that formula's; the weight gradient without its input factor reads ∂L/∂w = δ."""
+    ex = _exercise(3, {})
+    sheet = find_the_slip(ex, 2)
+    assert [(p.slip.name, str(p.site)) for p in sheet.plantings] == [
+        ("other_derivative", "fprime1[0]"),
+        ("input_factor_missing", "dL_dW1[1,1]"),
+    ]
+    a = sheet.values[k.a(1, 0)]
+    assert sheet.values[k.fprime(1, 0)] == 1.0 - a * a
+    assert (
+        main(["exercise", "find-the-slip", "--seed", "3", "--slips", "2", "-o", str(tmp_path)]) == 0
+    )
+    text = (tmp_path / "sheet.md").read_text(encoding="utf-8")
+    a4, f4 = number(a, 4), number(1.0 - a * a, 4)
+    assert rf"$\sigma'(z^{{(1)}}_{{1}}) = 1 - {{a^{{(1)}}_{{1}}}}^2 = 1 - ({a4})^2 = {f4}$" in text
+    d = number(sheet.values[k.delta(1, 1)], 4)
+    assert rf"W^{{(1)}}_{{22}}}} = \delta^{{(1)}}_{{2}} = {d}$" in text

@@ -14,6 +14,7 @@ import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
+from microgradnet.exercise.display import displayed
 from microgradnet.exercise.draw import Exercise
 from microgradnet.exercise.judge import judge
 from microgradnet.exercise.solution import printed, shown_keys, worked
@@ -57,10 +58,10 @@ class FindTheSlip:
 
 
 def candidates(model: Model, places: int) -> list[Planting]:
-    """Every catalogued named slip at every site it can act on (rounding slips are left out:
-    nothing to see by eye)."""
+    """Every catalogued named slip at every site it can act on, each formula with the display a
+    student making it writes (rounding slips are left out: nothing to see by eye)."""
     return [
-        Planting(slip, formula)
+        Planting(slip, displayed(model, slip, formula))
         for slip in slips(model, places)
         if slip.name != "rounded"
         for formula in slip.formulas
