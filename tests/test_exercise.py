@@ -19,10 +19,10 @@ from microgradnet.exercise.answers import Answers
 from microgradnet.exercise.draw import Exercise, draw, exact_product, near_boundary
 from microgradnet.exercise.grade import grade
 from microgradnet.exercise.judge import judge, tolerance
+from microgradnet.exercise.keyfile import key_data
 from microgradnet.exercise.plant import FindTheSlip, candidates, find_the_slip, planted
 from microgradnet.exercise.solution import printed, shown_keys, worked
 from microgradnet.exercise.spec import ExerciseError, spec
-from microgradnet.exercise.write_sheet import key_data
 from microgradnet.nn import MLP
 from microgradnet.tutorial import keys as k
 from microgradnet.tutorial.autograd import autograd_values

@@ -1,4 +1,4 @@
-"""Read an answer key and students' answers (TOML or CSV, a file each, a folder, or a class CSV).
+"""Read students' answers (TOML or CSV, a file each, a folder, or a class CSV).
 
 An answers file names its exercise, so answers to another seed are refused::
 
@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import math
 import re
 import tomllib
@@ -27,13 +26,12 @@ from pathlib import Path
 from typing import Any
 
 from microgradnet.errors import FileError
-from microgradnet.exercise.draw import Exercise, draw
-from microgradnet.exercise.spec import ExerciseError, from_record
-from microgradnet.exercise.write_sheet import FORMAT, printed
+from microgradnet.exercise.draw import Exercise
+from microgradnet.exercise.spec import ExerciseError
 from microgradnet.files import read_text
 from microgradnet.tutorial.keys import Key
 
-__all__ = ["Answers", "load_key", "read_answers"]
+__all__ = ["Answers", "read_answers"]
 
 
 @dataclass(frozen=True)
@@ -59,31 +57,6 @@ def _read(path: Path) -> str:
         return read_text(path)
     except FileError as error:
         raise ExerciseError(str(error)) from None
-
-
-def load_key(path: str) -> Exercise:
-    """The exercise an answer key (``key.json``, or the folder holding it) was made for.
-
-    Raises:
-        ExerciseError: not a key, or this microgradnet draws other numbers for its options.
-    """
-    target = Path(path) / "key.json" if Path(path).is_dir() else Path(path)
-    try:
-        data = json.loads(_read(target))
-    except json.JSONDecodeError as error:
-        raise ExerciseError(f"{target}: not an answer key (invalid JSON: {error})") from None
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise ExerciseError(f'{target}: not an answer key (no "format": "{FORMAT}")')
-    exercise = draw(from_record(data.get("options") or {}))
-    stored = {
-        a.get("key"): a.get("printed") for a in data.get("answers", []) if isinstance(a, dict)
-    }
-    if stored != {str(q): printed(exercise, q) for q in exercise.questions}:
-        raise ExerciseError(
-            f"{target}: its answers are not those of exercise {exercise.spec.ident} as this "
-            "microgradnet draws it (edited, or made by another version)"
-        )
-    return exercise
 
 
 def read_answers(paths: Sequence[str], exercise: Exercise) -> list[Answers]:

@@ -15,9 +15,10 @@ from microgradnet import render
 from microgradnet._render_example import example_figure
 from microgradnet.arguments import real, whole
 from microgradnet.exercise import moodle, write_grade, write_sheet, write_slips
-from microgradnet.exercise.answers import load_key, read_answers
+from microgradnet.exercise.answers import read_answers
 from microgradnet.exercise.draw import Exercise, draw
 from microgradnet.exercise.grade import grade
+from microgradnet.exercise.keyfile import load_key
 from microgradnet.exercise.plant import find_the_slip
 from microgradnet.exercise.spec import (
     CONVENTIONS,

@@ -14,7 +14,7 @@ import html
 
 from microgradnet.exercise.draw import Exercise
 from microgradnet.exercise.judge import tolerance
-from microgradnet.exercise.write_sheet import given, intro, printed, rules
+from microgradnet.exercise.text import answer_text, given, intro, rules
 from microgradnet.tutorial.keys import Key
 from microgradnet.tutorial.walkthrough import Walkthrough, run
 from microgradnet.tutorial.write_walkthrough import equation
@@ -85,7 +85,7 @@ def _question(ex: Exercise, record: Walkthrough, n: int, key: Key) -> list[str]:
         '<answer fraction="100" format="moodle_auto_format">',
         f"<text>{ex.model.values[key]:.{places + 3}f}</text>",
         f"<tolerance>{tolerance(places):.{places + 1}f}</tolerance>",
-        _text("feedback", f"<p>{symbol} = {printed(ex, key)}</p>"),
+        _text("feedback", f"<p>{symbol} = {answer_text(ex, key)}</p>"),
         "</answer>",
         "</question>",
     ]

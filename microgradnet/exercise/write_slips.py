@@ -6,7 +6,7 @@ import json
 
 from microgradnet.exercise.judge import describe
 from microgradnet.exercise.plant import FindTheSlip
-from microgradnet.exercise.write_sheet import PREAMBLE, intro, spread, walkthrough_latex
+from microgradnet.exercise.text import PREAMBLE, intro, spread, walkthrough_latex
 from microgradnet.tutorial import write_walkthrough as report
 from microgradnet.tutorial.formatting import latex_text, number
 from microgradnet.tutorial.walkthrough import run

@@ -1,0 +1,82 @@
+"""The answer key's file (key.json): its format tag, what it holds, and reading it back.
+
+Grading redraws the exercise from the key's options and refuses a key whose stored answers are
+not those this microgradnet draws, so an edited key or another version's is never trusted.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from microgradnet.errors import FileError
+from microgradnet.exercise.draw import Exercise, draw
+from microgradnet.exercise.judge import tolerance
+from microgradnet.exercise.spec import ExerciseError, from_record
+from microgradnet.exercise.text import answer_text, pairs
+from microgradnet.files import read_text
+from microgradnet.tutorial import write_walkthrough as report
+from microgradnet.tutorial.walkthrough import run
+
+__all__ = ["FORMAT", "key_data", "key_json", "load_key"]
+
+FORMAT = "microgradnet exercise key 1"  # what key.json says it is
+
+
+def key_data(ex: Exercise) -> dict[str, Any]:
+    """What key.json holds: the options (grading redraws the exercise from them) and the answers."""
+    places = ex.spec.places
+    return {
+        "format": FORMAT,
+        "exercise": ex.spec.ident,
+        "options": ex.spec.record(),
+        "answers": [
+            {
+                "number": n,
+                "key": name,
+                "symbol": s,
+                "value": ex.model.values[q],
+                "printed": answer_text(ex, q),
+                "tolerance": tolerance(places),
+            }
+            for (n, s, name), q in pairs(ex)
+        ],
+        "walkthrough": json.loads(report.walkthrough(run(ex.example), "json", places)),
+    }
+
+
+def key_json(ex: Exercise) -> str:
+    return json.dumps(key_data(ex), ensure_ascii=False, indent=2) + "\n"
+
+
+def load_key(path: str) -> Exercise:
+    """The exercise an answer key (``key.json``, or the folder holding it) was made for.
+
+    Raises:
+        ExerciseError: not a key, or this microgradnet draws other numbers for its options.
+    """
+    target = Path(path) / "key.json" if Path(path).is_dir() else Path(path)
+    try:
+        data = json.loads(_read(target))
+    except json.JSONDecodeError as error:
+        raise ExerciseError(f"{target}: not an answer key (invalid JSON: {error})") from None
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise ExerciseError(f'{target}: not an answer key (no "format": "{FORMAT}")')
+    exercise = draw(from_record(data.get("options") or {}))
+    stored = {
+        a.get("key"): a.get("printed") for a in data.get("answers", []) if isinstance(a, dict)
+    }
+    if stored != {str(q): answer_text(exercise, q) for q in exercise.questions}:
+        raise ExerciseError(
+            f"{target}: its answers are not those of exercise {exercise.spec.ident} as this "
+            "microgradnet draws it (edited, or made by another version)"
+        )
+    return exercise
+
+
+def _read(path: Path) -> str:
+    try:
+        return read_text(path)
+    except FileError as error:
+        raise ExerciseError(str(error)) from None
