@@ -387,3 +387,34 @@ def test_a_large_valid_document_is_read_in_one_pass() -> None:
     assert [c.key for c in reading.claims] == [parse_key("z1[0]")]  # printed 2,500 times: one claim
     assert len(reading.not_read) == 2_500
     assert peak < PEAK_BYTES, peak
+
+
+# ---- left sides that are no quantity, given numbers restated ----------------------------------
+
+_NO_QUANTITY = "its left side is no quantity of the example's notation"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        r"$$ w_{h1\to o} + o = 0.965 $$",  # not a claim on o by its last word
+        r"$$ e^{-z_{h1}} \cdot h_1 = 0.448 $$",  # nor on h_1
+        "$$ o - y = 0.665074 - 0.5 = 0.165074 $$",  # nor dropped as the given y
+        "$$ x_1 + x_2 = 1.05 $$",
+        "$$ o + y = 1.165 $$",
+        "Then o + y = 1.165 here.",  # plain text: the same
+    ],
+)
+def test_a_math_left_side_must_name_a_quantity_whole(text: str) -> None:
+    bare = dataclasses.replace(load("glickert"), published={})
+    reading = claims.read(bare, "intro\n" + text)
+    assert reading.claims == ()
+    assert [(u.line, u.reason) for u in reading.not_read] == [(2, _NO_QUANTITY)]
+
+
+def test_a_prose_label_still_names_its_quantity_by_its_last_words() -> None:
+    assert _read_one("glickert", "The network output o = 0.665074") == [
+        ("a2[0]", "0.665074", [])
+    ]
+    read = _read_one("glickert", "So the error is $0.665074 - 0.5 = 0.165074$.")
+    assert ("error", "0.165074") in [c[:2] for c in read]

@@ -145,16 +145,27 @@ class Symbols:
         return None
 
     def prose(self, label: str) -> tuple[list[Key], bool] | None:
-        """A prose label ("so the error", "Percent improvement") by its last words."""
+        """A prose label ("so the error", "Percent improvement", "the output o") by its last
+        words, when the words before them are prose: ``o − y`` or ``e^{−z} · h_1`` is no label
+        of ``y`` or ``h_1`` (such a left side has to match whole, through :meth:`lookup`)."""
         words = re.sub(r"[*_`]", " ", label).lower().split()
         for n in range(min(len(words), 4), 0, -1):
             phrase = " ".join(words[-n:])
-            if phrase in PROSE:
+            if phrase in PROSE and self.is_prose(words[:-n]):
                 return [PROSE[phrase]], "new" in words or "after" in words
-            found = self.lookup(" ".join(label.split()[-n:])) if n <= len(label.split()) else None
-            if found:
+            raw = label.split()
+            found = self.lookup(" ".join(raw[-n:])) if n <= len(raw) else None
+            if found and self.is_prose(raw[:-n]):
                 return found
         return None
+
+    def is_prose(self, words: Sequence[str]) -> bool:
+        """Every word is an English word (no operator, no Greek, no symbol of the notation)."""
+        for word in words:
+            bare = word.strip("*`,:;")
+            if not re.fullmatch(r"[A-Za-z][A-Za-z'’-]*", bare) or self.lookup(bare):
+                return False
+        return True
 
     def tokens(self, stage: str) -> list[tuple[Key, bool]]:
         """The symbols a symbolic stage names, in order, each with whether a minus precedes it."""
