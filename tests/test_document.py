@@ -418,3 +418,27 @@ def test_a_prose_label_still_names_its_quantity_by_its_last_words() -> None:
     ]
     read = _read_one("glickert", "So the error is $0.665074 - 0.5 = 0.165074$.")
     assert ("error", "0.165074") in [c[:2] for c in read]
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "claimed"),
+    [
+        (r"$$ w_{h1\to o} = 0.25 $$", "W2[0,0]", "0.25"),  # the example gives 0.3
+        ("$$ x_1 = 0.45 $$", "x[0]", "0.45"),  # the example gives 0.35
+    ],
+)
+def test_a_given_number_restated_otherwise_is_a_claim_that_differs(
+    text: str, key: str, claimed: str
+) -> None:
+    bare = dataclasses.replace(load("glickert"), published={})
+    reading = claims.read(bare, text)
+    assert [(str(c.key), c.text) for c in reading.claims] == [(key, claimed)]
+    result = check(claims.with_claims(bare, reading))
+    assert [(str(r.claim.key), r.verdict) for r in result.rows] == [(key, "differs")]
+    assert [str(f.site) for f in result.findings] == [key]
+
+
+def test_an_update_written_without_a_new_mark_is_the_updated_weight() -> None:
+    read = _read_one("glickert", r"$$ w_{h1\to o} = 0.3 - 0.020309 = 0.279691 $$")
+    assert ("W2[0,0]_new", "0.279691") in [c[:2] for c in read]
+    assert all(key != "W2[0,0]" for key, _, _ in read)

@@ -9,7 +9,9 @@ sides. Every other equation that prints a decimal number is listed as not read, 
 State: a forward quantity shown after the update (its operands repeat a printed updated value, or
 it repeats one verbatim) is the ``…_new`` one; a formula that starts with a number continues the
 previous formula when that one printed no result; an operand printed for a quantity the document
-states nowhere else (``(0.665074)(0.334926)`` for 1 − o) is a claim about it too.
+states nowhere else (``(0.665074)(0.334926)`` for 1 − o) is a claim about it too. A given
+number (input, weight, target, η) restated as the example gives it is no claim; restated otherwise
+it is one (the checker reports it), unless it is its updated twin's value (then a claim on that).
 """
 
 from __future__ import annotations
@@ -235,8 +237,6 @@ class _Reader:
         if found is None:
             return self.unread(eq, "its left side is no quantity of the example's notation")
         keys, new = found
-        if all(key.given and not new for key in keys):
-            return None  # a given number (input, weight, target, η): the example states it
         self.resolved(eq, keys, new, stages)
 
     def resolved(
@@ -248,14 +248,30 @@ class _Reader:
                 self.pending = _Open(keys, new, eq)
             return
         operands = [n for s in stages[:-1] for n in s.numbers]
-        new = new or self.looks_new(keys, operands, last.numbers)
+        new = new or self.looks_new(keys, operands, last.numbers) or self.updated(keys, last)
         keys = [self.renewed(key) if new else key for key in keys]
         if len(keys) == 1:
             uses = [self.uses(keys[0], stages[:-1], new)]
         else:
             uses = self.entry_uses(keys, stages[:-1], last)
         for key, number, used in zip(keys, last.numbers, uses):
-            self.claim(key, number, used)
+            if not (key.given and self.states(key, number)):  # the example's own given number
+                self.claim(key, number, used)
+
+    def states(self, key: Key, number: d.Number) -> bool:
+        """The printed ``number`` is ``key``'s value, by the one agree rule."""
+        return printing(number.text, "").matches(self.model.values[key])
+
+    def updated(self, keys: list[Key], result: d.Stage) -> bool:
+        """A given quantity printed with a value that is not the given one but its updated twin's
+        (``w = 0.3 − 0.020309 = 0.279691`` with no ⁿᵉʷ mark). Any other value stays a claim on
+        the given quantity, which the checker reports as differing from the example."""
+        pairs = list(zip(keys, result.numbers))
+        return all(
+            key.given and not self.states(key, n) and self.renewed(key) != key
+            and self.states(self.renewed(key), n)
+            for key, n in pairs
+        )  # fmt: skip
 
     def looks_new(
         self, keys: list[Key], operands: list[d.Number], result: Sequence[d.Number]
