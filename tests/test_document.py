@@ -442,3 +442,25 @@ def test_an_update_written_without_a_new_mark_is_the_updated_weight() -> None:
     read = _read_one("glickert", r"$$ w_{h1\to o} = 0.3 - 0.020309 = 0.279691 $$")
     assert ("W2[0,0]_new", "0.279691") in [c[:2] for c in read]
     assert all(key != "W2[0,0]" for key, _, _ in read)
+
+
+# ---- the loss as the prose names it: only the document's own words ---------------------------
+
+
+def test_a_document_without_the_examples_loss_words_gets_no_loss_notes(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    doc = tmp_path / "doc.md"
+    doc.write_text("$$ z_{h1} = (0.35)(0.2) + (0.7)(0.2) = 0.21 $$\n", encoding="utf-8")
+    code, out, _ = _run(capsys, "check", str(doc), "--example", "glickert")
+    assert code == 0, out  # glickert.toml's quotes are about another text, not this one
+    assert "Loss as named" not in out and "cross-entropy" not in out
+
+
+def test_the_loss_words_of_the_seed_text_are_cited_at_their_line_and_column() -> None:
+    bare, reading = _reading("glickert")
+    result = check(claims.with_claims(bare, reading))
+    assert [(s.stated.name, s.stated.where, s.verdict) for s in result.stated] == [
+        ("cross_entropy", "11:240 “one backward pass using cross-entropy loss”", "differs"),
+        ("mse", "128:49 “For Mean Squared Error (MSE) loss”", "loose"),  # **bold** in the text
+    ]

@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 from microgradnet.tutorial import document as d
 from microgradnet.tutorial import keys as k
 from microgradnet.tutorial.equations import Model, Side
-from microgradnet.tutorial.format import Example, Printing
+from microgradnet.tutorial.format import Example, Printing, StatedLoss
 from microgradnet.tutorial.keys import Key
 from microgradnet.tutorial.notation import latex_from_text
 
@@ -73,6 +73,7 @@ class Reading:
     file: str
     claims: tuple[Read, ...]
     not_read: tuple[Unread, ...]
+    stated_losses: tuple[StatedLoss, ...] = ()  # the example's, when the document says so
 
 
 # ---- symbols ----------------------------------------------------------------------------------
@@ -217,7 +218,21 @@ class _Reader:
         for equation in d.equations(self.text, self.file):
             self.equation(equation)
         self.close_pending()
-        return Reading(self.file, tuple(_with_operands(self.claims)), tuple(self.not_read))
+        claims = tuple(_with_operands(self.claims))
+        return Reading(self.file, claims, tuple(self.not_read), self.stated_losses())
+
+    def stated_losses(self) -> tuple[StatedLoss, ...]:
+        """The example's loss names whose quote (“…” in its ``where``, else all of it) this
+        document prints, each cited at its line:column; the others are about another text."""
+        found = []
+        for stated in self.model.example.stated_losses:
+            quote = re.search(r"“([^”]+)”", stated.where)
+            words = quote[1] if quote else stated.where
+            at = _find(self.text, words)
+            if words.strip() and at is not None:
+                line, column = self.lines(at)
+                found.append(replace(stated, where=f"{line}:{column} “{words}”"))
+        return tuple(found)
 
     def equation(self, eq: d.Equation) -> None:
         first = eq.stages[0]
@@ -421,6 +436,15 @@ class _Reader:
         self.not_read.append(Unread(line, column, snippet[:70], reason))
 
 
+def _find(text: str, quote: str) -> int | None:
+    """Where ``quote`` starts in ``text``, ignoring case, runs of spaces and Markdown emphasis
+    (``For **Mean Squared Error (MSE) loss**``)."""
+    words = quote.replace("*", " ").replace("`", " ").split()
+    pattern = r"[\s*`]+".join(re.escape(word) for word in words)
+    m = re.search(pattern, text, re.IGNORECASE) if words else None
+    return m.start() if m else None
+
+
 def _product(a: d.Operand, b: d.Operand) -> d.Operand:
     """The matrix product's entries as the numbers they multiply: (AB)ᵣ꜀ from Aᵣ₀, B₀꜀, Aᵣ₁, B₁꜀ …"""
     rows, inner, cols = a.shape[0], a.shape[1], b.shape[1]
@@ -491,5 +515,8 @@ def with_claims(example: Example, reading: Reading) -> Example:
         uses = [(u, printing(t, f"{line}:{col}")) for u, t, line, col in c.uses]
         published.setdefault(c.key, []).append(printing(c.text, f"{c.line}:{c.column}", uses))
     return replace(
-        example, published={key: tuple(p) for key, p in published.items()}, document=reading.file
+        example,
+        published={key: tuple(p) for key, p in published.items()},
+        document=reading.file,
+        stated_losses=reading.stated_losses,
     )
