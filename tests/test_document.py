@@ -413,9 +413,7 @@ def test_a_math_left_side_must_name_a_quantity_whole(text: str) -> None:
 
 
 def test_a_prose_label_still_names_its_quantity_by_its_last_words() -> None:
-    assert _read_one("glickert", "The network output o = 0.665074") == [
-        ("a2[0]", "0.665074", [])
-    ]
+    assert _read_one("glickert", "The network output o = 0.665074") == [("a2[0]", "0.665074", [])]
     read = _read_one("glickert", "So the error is $0.665074 - 0.5 = 0.165074$.")
     assert ("error", "0.165074") in [c[:2] for c in read]
 
@@ -464,3 +462,30 @@ def test_the_loss_words_of_the_seed_text_are_cited_at_their_line_and_column() ->
         ("cross_entropy", "11:240 “one backward pass using cross-entropy loss”", "differs"),
         ("mse", "128:49 “For Mean Squared Error (MSE) loss”", "loose"),  # **bold** in the text
     ]
+
+
+# ---- scientific notation ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "number",
+    [
+        r"2.728 \times 10^{-3}",
+        r"2.728 \cdot 10^{-3}",
+        r"2.728\times10^{ -3 }",
+        "2.728×10^{-3}",
+        "2.728 × 10⁻³",
+        "2.728 \\times 10^-3",
+        "2.728e-3",
+    ],
+)
+def test_a_power_of_ten_is_one_number_its_digits_setting_the_tolerance(number: str) -> None:
+    bare = dataclasses.replace(load("glickert"), published={})
+    reading = claims.read(bare, f"$$ \\delta_{{h1}} = {number} $$")
+    assert [(str(c.key), c.text) for c in reading.claims] == [("delta1[0]", "2.728e-3")]
+    assert reading.not_read == ()
+    printed = claims.with_claims(bare, reading).published[parse_key("delta1[0]")][0]
+    assert (printed.places, printed.scientific) == (6, True)  # 4 significant digits of 0.002728
+    assert check(claims.with_claims(bare, reading)).ok  # δ_h1 = 0.0027282… rounds to 2.728e-3
+    wrong = claims.read(bare, f"$$ \\delta_{{h1}} = {number.replace('2.728', '2.730')} $$")
+    assert not check(claims.with_claims(bare, wrong)).ok  # off by 2 in the 4th digit: differs
