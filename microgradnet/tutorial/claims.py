@@ -120,7 +120,9 @@ class Symbols:
                 continue
             symbol = example.notation(key)
             for form in (symbol.latex, symbol.text):
-                self.single.setdefault(normalized(form)[0], key)
+                named = normalized(form)[0]
+                if re.search(r"[^\W\d_]", named):  # \mathrm{Err}_6 is no symbol "_6"
+                    self.single.setdefault(named, key)
             if key.j >= 0 and key.layer:
                 families.setdefault((key.kind, key.layer), []).append(key)
         self.family: dict[str, list[Key]] = {}
@@ -316,8 +318,7 @@ class _Reader:
             if match is not None:
                 for (used, minus), number in zip(match, stage.numbers):
                     used = self.renewed(used) if new else used
-                    text = number.text if minus or not number.minus else "-" + number.text
-                    found.append((used, replace(number, text=text)))
+                    found.append((used, self.signed(number, minus)))
             elif not re.search(r"\\begin|\[", stage.text):
                 found += self.model_side(key, stage.numbers)
             else:  # vectors: [0.31, −0.19] [0.50 \ 0.68] + 0.11 is 0.31·0.50 − 0.19·0.68 + 0.11
@@ -377,7 +378,7 @@ class _Reader:
             for chosen in sides + computed + self.expanded(key):
                 if chosen and len(chosen) == len(shown) and self.fits(chosen, shown):
                     return [
-                        (used, _signed(number, minus))
+                        (used, self.signed(number, minus))
                         for (used, minus), number in zip(chosen, shown)
                         if used is not None
                     ]
@@ -403,10 +404,14 @@ class _Reader:
         """Every given quantity in ``slots`` is printed as the example gives it."""
         for (key, minus), number in zip(slots, numbers):
             if key is not None and key.given:
-                shown = printing(_signed(number, minus).text, "")
+                shown = printing(self.signed(number, minus).text, "")
                 if not shown.matches(self.model.values[key]):
                     return False
         return True
+
+    def signed(self, number: d.Number, minus_in_formula: bool) -> d.Number:
+        before = self.text[max(0, number.offset - 16) : number.offset].rstrip()
+        return _signed(number, minus_in_formula, before.endswith("+"))
 
     def claim(self, key: Key, number: d.Number, uses: list[tuple[Key, d.Number]]) -> None:
         if (key, number.text) in self.seen:
@@ -468,10 +473,14 @@ def _slots(side: Side) -> list[tuple[Key | None, bool]]:
     ]
 
 
-def _signed(number: d.Number, minus_in_formula: bool) -> d.Number:
-    if number.minus and not minus_in_formula:
-        return replace(number, text="-" + number.text)
-    return number
+def _signed(number: d.Number, minus_in_formula: bool, plus: bool = False) -> d.Number:
+    """The value of ``number`` in a slot of a formula: a term the document subtracts where the
+    formula adds it, or adds (``plus``: ``0.3 + 0.0293723``) where the formula subtracts it
+    (w − Δw, the writer folding the sign of a negative Δw), is the quantity negated."""
+    if number.minus == minus_in_formula or not (number.minus or plus):
+        return number
+    text = number.text
+    return replace(number, text=text[1:] if text.startswith("-") else "-" + text)
 
 
 def _with_operands(claims: list[Read]) -> list[Read]:
