@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from microgradnet.cli import main
-from microgradnet.tutorial import claims, document
+from microgradnet.tutorial import claims, document, write_check
 from microgradnet.tutorial.checker import Check, check
 from microgradnet.tutorial.format import Example, load, parse
 from microgradnet.tutorial.keys import Key
@@ -434,6 +434,8 @@ def test_a_given_number_restated_otherwise_is_a_claim_that_differs(
     result = check(claims.with_claims(bare, reading))
     assert [(str(r.claim.key), r.verdict) for r in result.rows] == [(key, "differs")]
     assert [str(f.site) for f in result.findings] == [key]
+    given = {"W2[0,0]": "0.3", "x[0]": "0.35"}[key]
+    assert f"printed {claimed}, but the example gives {given}: " in write_check.check(result)
 
 
 def test_an_update_written_without_a_new_mark_is_the_updated_weight() -> None:
