@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from microgradnet.cli import main
-from microgradnet.tutorial import claims, document
+from microgradnet.tutorial import claims, document, write_check
 from microgradnet.tutorial.checker import Check, check
 from microgradnet.tutorial.format import Example, load, parse
 from microgradnet.tutorial.keys import Key
@@ -387,3 +387,107 @@ def test_a_large_valid_document_is_read_in_one_pass() -> None:
     assert [c.key for c in reading.claims] == [parse_key("z1[0]")]  # printed 2,500 times: one claim
     assert len(reading.not_read) == 2_500
     assert peak < PEAK_BYTES, peak
+
+
+# ---- left sides that are no quantity, given numbers restated ----------------------------------
+
+_NO_QUANTITY = "its left side is no quantity of the example's notation"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        r"$$ w_{h1\to o} + o = 0.965 $$",  # not a claim on o by its last word
+        r"$$ e^{-z_{h1}} \cdot h_1 = 0.448 $$",  # nor on h_1
+        "$$ o - y = 0.665074 - 0.5 = 0.165074 $$",  # nor dropped as the given y
+        "$$ x_1 + x_2 = 1.05 $$",
+        "$$ o + y = 1.165 $$",
+        "Then o + y = 1.165 here.",  # plain text: the same
+    ],
+)
+def test_a_math_left_side_must_name_a_quantity_whole(text: str) -> None:
+    bare = dataclasses.replace(load("glickert"), published={})
+    reading = claims.read(bare, "intro\n" + text)
+    assert reading.claims == ()
+    assert [(u.line, u.reason) for u in reading.not_read] == [(2, _NO_QUANTITY)]
+
+
+def test_a_prose_label_still_names_its_quantity_by_its_last_words() -> None:
+    assert _read_one("glickert", "The network output o = 0.665074") == [("a2[0]", "0.665074", [])]
+    read = _read_one("glickert", "So the error is $0.665074 - 0.5 = 0.165074$.")
+    assert ("error", "0.165074") in [c[:2] for c in read]
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "claimed"),
+    [
+        (r"$$ w_{h1\to o} = 0.25 $$", "W2[0,0]", "0.25"),  # the example gives 0.3
+        ("$$ x_1 = 0.45 $$", "x[0]", "0.45"),  # the example gives 0.35
+    ],
+)
+def test_a_given_number_restated_otherwise_is_a_claim_that_differs(
+    text: str, key: str, claimed: str
+) -> None:
+    bare = dataclasses.replace(load("glickert"), published={})
+    reading = claims.read(bare, text)
+    assert [(str(c.key), c.text) for c in reading.claims] == [(key, claimed)]
+    result = check(claims.with_claims(bare, reading))
+    assert [(str(r.claim.key), r.verdict) for r in result.rows] == [(key, "differs")]
+    assert [str(f.site) for f in result.findings] == [key]
+    given = {"W2[0,0]": "0.3", "x[0]": "0.35"}[key]
+    assert f"printed {claimed}, but the example gives {given}: " in write_check.check(result)
+
+
+def test_an_update_written_without_a_new_mark_is_the_updated_weight() -> None:
+    read = _read_one("glickert", r"$$ w_{h1\to o} = 0.3 - 0.020309 = 0.279691 $$")
+    assert ("W2[0,0]_new", "0.279691") in [c[:2] for c in read]
+    assert all(key != "W2[0,0]" for key, _, _ in read)
+
+
+# ---- the loss as the prose names it: only the document's own words ---------------------------
+
+
+def test_a_document_without_the_examples_loss_words_gets_no_loss_notes(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    doc = tmp_path / "doc.md"
+    doc.write_text("$$ z_{h1} = (0.35)(0.2) + (0.7)(0.2) = 0.21 $$\n", encoding="utf-8")
+    code, out, _ = _run(capsys, "check", str(doc), "--example", "glickert")
+    assert code == 0, out  # glickert.toml's quotes are about another text, not this one
+    assert "Loss as named" not in out and "cross-entropy" not in out
+
+
+def test_the_loss_words_of_the_seed_text_are_cited_at_their_line_and_column() -> None:
+    bare, reading = _reading("glickert")
+    result = check(claims.with_claims(bare, reading))
+    assert [(s.stated.name, s.stated.where, s.verdict) for s in result.stated] == [
+        ("cross_entropy", "11:240 “one backward pass using cross-entropy loss”", "differs"),
+        ("mse", "128:49 “For Mean Squared Error (MSE) loss”", "loose"),  # **bold** in the text
+    ]
+
+
+# ---- scientific notation ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "number",
+    [
+        r"2.728 \times 10^{-3}",
+        r"2.728 \cdot 10^{-3}",
+        r"2.728\times10^{ -3 }",
+        "2.728×10^{-3}",
+        "2.728 × 10⁻³",
+        "2.728 \\times 10^-3",
+        "2.728e-3",
+    ],
+)
+def test_a_power_of_ten_is_one_number_its_digits_setting_the_tolerance(number: str) -> None:
+    bare = dataclasses.replace(load("glickert"), published={})
+    reading = claims.read(bare, f"$$ \\delta_{{h1}} = {number} $$")
+    assert [(str(c.key), c.text) for c in reading.claims] == [("delta1[0]", "2.728e-3")]
+    assert reading.not_read == ()
+    printed = claims.with_claims(bare, reading).published[parse_key("delta1[0]")][0]
+    assert (printed.places, printed.scientific) == (6, True)  # 4 significant digits of 0.002728
+    assert check(claims.with_claims(bare, reading)).ok  # δ_h1 = 0.0027282… rounds to 2.728e-3
+    wrong = claims.read(bare, f"$$ \\delta_{{h1}} = {number.replace('2.728', '2.730')} $$")
+    assert not check(claims.with_claims(bare, wrong)).ok  # off by 2 in the 4th digit: differs

@@ -14,6 +14,7 @@ from strategies import SEED_000, SEED_004, NetCase, net_cases
 
 from microgradnet.tutorial import claims
 from microgradnet.tutorial import write_walkthrough as writer
+from microgradnet.tutorial.checker import check
 from microgradnet.tutorial.equations import Model
 from microgradnet.tutorial.format import Example, load, parse, shipped
 from microgradnet.tutorial.formatting import number
@@ -93,6 +94,16 @@ def _assert_round_trip(ex: Example, fmt: str, choice: tuple[str, str, bool, bool
     read = {(str(c.key), c.text) for c in reading.claims}
     missing = printed(ex) - read
     assert not missing, (sorted(missing), text)
+    # precision: every number read, claim or operand, is its own key's value as printed (the
+    # writer prints every value rounded to its decimals, so the agree rule holds for each) …
+    values = Model(ex).values
+    for c in reading.claims:
+        for key, shown in [(c.key, c.text), *((u, t) for u, t, _, _ in c.uses)]:
+            assert claims.printing(shown, "").matches(values[key]), (str(key), shown, text)
+    # … and the checker, judging exactly what was read, agrees with every claim
+    result = check(claims.with_claims(ex, reading))
+    wrong = [(str(r.claim.key), r.claim.printing.text, r.verdict) for r in result.rows]
+    assert result.ok and not result.findings, ([w for w in wrong if "agree" not in w[2]], text)
 
 
 @settings(max_examples=40)

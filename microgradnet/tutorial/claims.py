@@ -9,7 +9,9 @@ sides. Every other equation that prints a decimal number is listed as not read, 
 State: a forward quantity shown after the update (its operands repeat a printed updated value, or
 it repeats one verbatim) is the ``…_new`` one; a formula that starts with a number continues the
 previous formula when that one printed no result; an operand printed for a quantity the document
-states nowhere else (``(0.665074)(0.334926)`` for 1 − o) is a claim about it too.
+states nowhere else (``(0.665074)(0.334926)`` for 1 − o) is a claim about it too. A given
+number (input, weight, target, η) restated as the example gives it is no claim; restated otherwise
+it is one (the checker reports it), unless it is its updated twin's value (then a claim on that).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from dataclasses import dataclass, replace
 from microgradnet.tutorial import document as d
 from microgradnet.tutorial import keys as k
 from microgradnet.tutorial.equations import Model, Side
-from microgradnet.tutorial.format import Example, Printing
+from microgradnet.tutorial.format import Example, Printing, StatedLoss
 from microgradnet.tutorial.keys import Key
 from microgradnet.tutorial.notation import latex_from_text
 
@@ -71,6 +73,7 @@ class Reading:
     file: str
     claims: tuple[Read, ...]
     not_read: tuple[Unread, ...]
+    stated_losses: tuple[StatedLoss, ...] = ()  # the example's, when the document says so
 
 
 # ---- symbols ----------------------------------------------------------------------------------
@@ -117,7 +120,9 @@ class Symbols:
                 continue
             symbol = example.notation(key)
             for form in (symbol.latex, symbol.text):
-                self.single.setdefault(normalized(form)[0], key)
+                named = normalized(form)[0]
+                if re.search(r"[^\W\d_]", named):  # \mathrm{Err}_6 is no symbol "_6"
+                    self.single.setdefault(named, key)
             if key.j >= 0 and key.layer:
                 families.setdefault((key.kind, key.layer), []).append(key)
         self.family: dict[str, list[Key]] = {}
@@ -145,16 +150,27 @@ class Symbols:
         return None
 
     def prose(self, label: str) -> tuple[list[Key], bool] | None:
-        """A prose label ("so the error", "Percent improvement") by its last words."""
+        """A prose label ("so the error", "Percent improvement", "the output o") by its last
+        words, when the words before them are prose: ``o − y`` or ``e^{−z} · h_1`` is no label
+        of ``y`` or ``h_1`` (such a left side has to match whole, through :meth:`lookup`)."""
         words = re.sub(r"[*_`]", " ", label).lower().split()
         for n in range(min(len(words), 4), 0, -1):
             phrase = " ".join(words[-n:])
-            if phrase in PROSE:
+            if phrase in PROSE and self.is_prose(words[:-n]):
                 return [PROSE[phrase]], "new" in words or "after" in words
-            found = self.lookup(" ".join(label.split()[-n:])) if n <= len(label.split()) else None
-            if found:
+            raw = label.split()
+            found = self.lookup(" ".join(raw[-n:])) if n <= len(raw) else None
+            if found and self.is_prose(raw[:-n]):
                 return found
         return None
+
+    def is_prose(self, words: Sequence[str]) -> bool:
+        """Every word is an English word (no operator, no Greek, no symbol of the notation)."""
+        for word in words:
+            bare = word.strip("*`,:;")
+            if not re.fullmatch(r"[A-Za-z][A-Za-z'’-]*", bare) or self.lookup(bare):
+                return False
+        return True
 
     def tokens(self, stage: str) -> list[tuple[Key, bool]]:
         """The symbols a symbolic stage names, in order, each with whether a minus precedes it."""
@@ -204,7 +220,21 @@ class _Reader:
         for equation in d.equations(self.text, self.file):
             self.equation(equation)
         self.close_pending()
-        return Reading(self.file, tuple(_with_operands(self.claims)), tuple(self.not_read))
+        claims = tuple(_with_operands(self.claims))
+        return Reading(self.file, claims, tuple(self.not_read), self.stated_losses())
+
+    def stated_losses(self) -> tuple[StatedLoss, ...]:
+        """The example's loss names whose quote (“…” in its ``where``, else all of it) this
+        document prints, each cited at its line:column; the others are about another text."""
+        found = []
+        for stated in self.model.example.stated_losses:
+            quote = re.search(r"“([^”]+)”", stated.where)
+            words = quote[1] if quote else stated.where
+            at = _find(self.text, words)
+            if words.strip() and at is not None:
+                line, column = self.lines(at)
+                found.append(replace(stated, where=f"{line}:{column} “{words}”"))
+        return tuple(found)
 
     def equation(self, eq: d.Equation) -> None:
         first = eq.stages[0]
@@ -224,8 +254,6 @@ class _Reader:
         if found is None:
             return self.unread(eq, "its left side is no quantity of the example's notation")
         keys, new = found
-        if all(key.given and not new for key in keys):
-            return None  # a given number (input, weight, target, η): the example states it
         self.resolved(eq, keys, new, stages)
 
     def resolved(
@@ -237,14 +265,30 @@ class _Reader:
                 self.pending = _Open(keys, new, eq)
             return
         operands = [n for s in stages[:-1] for n in s.numbers]
-        new = new or self.looks_new(keys, operands, last.numbers)
+        new = new or self.looks_new(keys, operands, last.numbers) or self.updated(keys, last)
         keys = [self.renewed(key) if new else key for key in keys]
         if len(keys) == 1:
             uses = [self.uses(keys[0], stages[:-1], new)]
         else:
             uses = self.entry_uses(keys, stages[:-1], last)
         for key, number, used in zip(keys, last.numbers, uses):
-            self.claim(key, number, used)
+            if not (key.given and self.states(key, number)):  # the example's own given number
+                self.claim(key, number, used)
+
+    def states(self, key: Key, number: d.Number) -> bool:
+        """The printed ``number`` is ``key``'s value, by the one agree rule."""
+        return printing(number.text, "").matches(self.model.values[key])
+
+    def updated(self, keys: list[Key], result: d.Stage) -> bool:
+        """A given quantity printed with a value that is not the given one but its updated twin's
+        (``w = 0.3 − 0.020309 = 0.279691`` with no ⁿᵉʷ mark). Any other value stays a claim on
+        the given quantity, which the checker reports as differing from the example."""
+        pairs = list(zip(keys, result.numbers))
+        return all(
+            key.given and not self.states(key, n) and self.renewed(key) != key
+            and self.states(self.renewed(key), n)
+            for key, n in pairs
+        )  # fmt: skip
 
     def looks_new(
         self, keys: list[Key], operands: list[d.Number], result: Sequence[d.Number]
@@ -274,8 +318,7 @@ class _Reader:
             if match is not None:
                 for (used, minus), number in zip(match, stage.numbers):
                     used = self.renewed(used) if new else used
-                    text = number.text if minus or not number.minus else "-" + number.text
-                    found.append((used, replace(number, text=text)))
+                    found.append((used, self.signed(number, minus)))
             elif not re.search(r"\\begin|\[", stage.text):
                 found += self.model_side(key, stage.numbers)
             else:  # vectors: [0.31, −0.19] [0.50 \ 0.68] + 0.11 is 0.31·0.50 − 0.19·0.68 + 0.11
@@ -335,7 +378,7 @@ class _Reader:
             for chosen in sides + computed + self.expanded(key):
                 if chosen and len(chosen) == len(shown) and self.fits(chosen, shown):
                     return [
-                        (used, _signed(number, minus))
+                        (used, self.signed(number, minus))
                         for (used, minus), number in zip(chosen, shown)
                         if used is not None
                     ]
@@ -361,10 +404,14 @@ class _Reader:
         """Every given quantity in ``slots`` is printed as the example gives it."""
         for (key, minus), number in zip(slots, numbers):
             if key is not None and key.given:
-                shown = printing(_signed(number, minus).text, "")
+                shown = printing(self.signed(number, minus).text, "")
                 if not shown.matches(self.model.values[key]):
                     return False
         return True
+
+    def signed(self, number: d.Number, minus_in_formula: bool) -> d.Number:
+        before = self.text[max(0, number.offset - 16) : number.offset].rstrip()
+        return _signed(number, minus_in_formula, before.endswith("+"))
 
     def claim(self, key: Key, number: d.Number, uses: list[tuple[Key, d.Number]]) -> None:
         if (key, number.text) in self.seen:
@@ -394,6 +441,15 @@ class _Reader:
         self.not_read.append(Unread(line, column, snippet[:70], reason))
 
 
+def _find(text: str, quote: str) -> int | None:
+    """Where ``quote`` starts in ``text``, ignoring case, runs of spaces and Markdown emphasis
+    (``For **Mean Squared Error (MSE) loss**``)."""
+    words = quote.replace("*", " ").replace("`", " ").split()
+    pattern = r"[\s*`]+".join(re.escape(word) for word in words)
+    m = re.search(pattern, text, re.IGNORECASE) if words else None
+    return m.start() if m else None
+
+
 def _product(a: d.Operand, b: d.Operand) -> d.Operand:
     """The matrix product's entries as the numbers they multiply: (AB)ᵣ꜀ from Aᵣ₀, B₀꜀, Aᵣ₁, B₁꜀ …"""
     rows, inner, cols = a.shape[0], a.shape[1], b.shape[1]
@@ -417,10 +473,14 @@ def _slots(side: Side) -> list[tuple[Key | None, bool]]:
     ]
 
 
-def _signed(number: d.Number, minus_in_formula: bool) -> d.Number:
-    if number.minus and not minus_in_formula:
-        return replace(number, text="-" + number.text)
-    return number
+def _signed(number: d.Number, minus_in_formula: bool, plus: bool = False) -> d.Number:
+    """The value of ``number`` in a slot of a formula: a term the document subtracts where the
+    formula adds it, or adds (``plus``: ``0.3 + 0.0293723``) where the formula subtracts it
+    (w − Δw, the writer folding the sign of a negative Δw), is the quantity negated."""
+    if number.minus == minus_in_formula or not (number.minus or plus):
+        return number
+    text = number.text
+    return replace(number, text=text[1:] if text.startswith("-") else "-" + text)
 
 
 def _with_operands(claims: list[Read]) -> list[Read]:
@@ -464,5 +524,8 @@ def with_claims(example: Example, reading: Reading) -> Example:
         uses = [(u, printing(t, f"{line}:{col}")) for u, t, line, col in c.uses]
         published.setdefault(c.key, []).append(printing(c.text, f"{c.line}:{c.column}", uses))
     return replace(
-        example, published={key: tuple(p) for key, p in published.items()}, document=reading.file
+        example,
+        published={key: tuple(p) for key, p in published.items()},
+        document=reading.file,
+        stated_losses=reading.stated_losses,
     )

@@ -83,6 +83,12 @@ MAX_NESTING = 100
 """The deepest nesting of braces a document may use (LaTeX sources rarely pass 10)."""
 _OPEN = re.compile(r"\\\$|\$\$|\$|\\\[|\\begin\{(equation|align|gather|multline)(\*?)\}")
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?:[eE][-+]?\d+)?(?![A-Za-z_\d])")
+#: ``2.728 \times 10^{-3}``, ``2.728 \cdot 10^{-3}``, ``2.728×10^{-3}``, ``2.728 × 10⁻³``: one number.
+_SCIENTIFIC = re.compile(
+    r"(?<![\w.])(\d+(?:\.\d+)?)\s*(?:\\times|\\cdot|×|·)\s*10\s*"
+    r"(?:\^\s*\{\s*([-−+]?\s*\d+)\s*\}|\^\s*([-−]?\d)|([⁻⁺]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+))"
+)
+_SUPERSCRIPT = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺−", "0123456789-+-")
 _DIGITS = re.compile(rf"\d[\d.]{{{MAX_DIGITS},}}")  # a number longer than a printing may be
 _BLANK = re.compile(
     r"\\(?:left|right|bigl|bigr|Bigl|Bigr|biggl|biggr|big|Big|bigg|Bigg|displaystyle|,|;|!|:)"
@@ -350,7 +356,9 @@ def _stages(span: str, a: int, b: int, base: int) -> list[Stage]:
     stages = []
     for c, d in _cut(row, _EQUALS, matrices=False):
         raw = row[c:d]
-        numbers = _numbers(_MATRIX.sub(_bracket, _scripts(raw)), base + a + c)
+        powers = {m.start(): _exponent(m) for m in _SCIENTIFIC.finditer(raw)}
+        plain = _SCIENTIFIC.sub(lambda m: m[1] + " " * (len(m[0]) - len(m[1])), raw)
+        numbers = _numbers(_MATRIX.sub(_bracket, _scripts(plain)), base + a + c, powers)
         stages.append(Stage(raw.replace("&", " "), base + a + c, numbers))
     return stages if len(stages) > 1 else []
 
@@ -360,14 +368,22 @@ def _bracket(m: re.Match[str]) -> str:
     return ("(" if m[1] == "begin" else ")") + " " * (len(m[0]) - 1)
 
 
-def _numbers(stage: str, base: int) -> tuple[Number, ...]:
+def _exponent(m: re.Match[str]) -> str:
+    """The power of ten of a :data:`_SCIENTIFIC` match, as ``e-3``."""
+    power = next(g for g in m.groups()[1:] if g is not None)
+    return "e" + re.sub(r"\s", "", power.translate(_SUPERSCRIPT)).lstrip("+")
+
+
+def _numbers(stage: str, base: int, powers: dict[int, str] | None = None) -> tuple[Number, ...]:
+    """The numbers printed in ``stage``; one at an offset in ``powers`` is written ``a × 10^b``
+    and is given as ``ae-b`` (its significant digits set its decimals)."""
     found = []
     for m in _NUMBER.finditer(stage):
         before = stage[max(0, m.start() - 64) : m.start()].rstrip()  # a window: no n² copies
         sign = before[-1:] in ("-", "−")
         ahead = before[:-1].rstrip() if sign else ""
         binary = sign and bool(ahead) and (ahead[-1].isalnum() or ahead[-1] in ")]}|")
-        text = ("-" if sign and not binary else "") + m[0]
+        text = ("-" if sign and not binary else "") + m[0] + (powers or {}).get(m.start(), "")
         found.append(Number(text, base + m.start(), minus=binary))
     return tuple(found)
 
@@ -384,7 +400,7 @@ def is_arithmetic(stage: Stage) -> bool:
 
 
 def _leftover(stage: Stage, allowed: str) -> str:
-    rest = _NUMBER.sub(" ", _MATRIX.sub(" ", _scripts(stage.text)))
+    rest = _NUMBER.sub(" ", _MATRIX.sub(" ", _scripts(_SCIENTIFIC.sub(" ", stage.text))))
     rest = re.sub(r"\\text\s*\{[^{}]*\}|\\%|\\\\|\\(?=\s)", "", rest)
     return re.sub(allowed, "", rest)
 

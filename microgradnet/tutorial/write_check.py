@@ -103,6 +103,11 @@ class _Words:
         return lines
 
     def cause(self, f: Finding, printing: Printing) -> str:
+        if f.slip is None and f.site.given:
+            return (
+                f"{self.sym(f.site)}: printed {printing.show(f.site_value)}, but the example "
+                f"gives {f.site_exact:.15g}: a given number restated otherwise."
+            )
         if f.slip is None:
             return (
                 f"{self.sym(f.site)}: printed {printing.show(f.site_value)}, recomputed "
