@@ -15,6 +15,7 @@ numbers by ``MAX_DIGITS``.
 from __future__ import annotations
 
 import bisect
+import math
 import os
 import re
 from dataclasses import dataclass
@@ -83,6 +84,7 @@ MAX_NESTING = 100
 """The deepest nesting of braces a document may use (LaTeX sources rarely pass 10)."""
 _OPEN = re.compile(r"\\\$|\$\$|\$|\\\[|\\begin\{(equation|align|gather|multline)(\*?)\}")
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?:[eE][-+]?\d+)?(?![A-Za-z_\d])")
+_EXPONENT = re.compile(r"(?<![\w.])\d+(?:\.\d+)?[eE]\+?\d{3,}(?![A-Za-z_\d])")  # 1e400
 _DIGITS = re.compile(rf"\d[\d.]{{{MAX_DIGITS},}}")  # a number longer than a printing may be
 _BLANK = re.compile(
     r"\\(?:left|right|bigl|bigr|Bigl|Bigr|biggl|biggr|big|Big|bigg|Bigg|displaystyle|,|;|!|:)"
@@ -127,6 +129,15 @@ def load(name: str, example: Example | None = None) -> tuple[str, str]:
     )
 
 
+def source(name: str, suffix: str = "") -> Path:
+    """The file ``name`` was read from: itself if it is there, else the shipped document (or, with
+    ``suffix=".toml"``, the shipped example) of that name, so an output is never written onto it."""
+    if os.path.lexists(name) or "/" in name:
+        return Path(name)
+    folder = resources.files("microgradnet.examples")
+    return Path(str(folder.joinpath(name + suffix) if suffix else folder / "documents" / name))
+
+
 def equations(text: str, file: str = "<document>") -> list[Equation]:
     """The equations of ``text`` that print at least one number, in document order.
 
@@ -145,6 +156,9 @@ def equations(text: str, file: str = "<document>") -> list[Equation]:
         raise DocumentError(
             file, f"a number {size:,} characters long (at most {MAX_DIGITS})", *where(long.start())
         )
+    huge = next((m for m in _EXPONENT.finditer(text) if math.isinf(float(m[0]))), None)
+    if huge is not None:
+        raise DocumentError(file, f"{huge[0]} is beyond float range", *where(huge.start()))
     deep = _too_deep(text)
     if deep is not None:
         raise DocumentError(file, f"braces nested more than {MAX_NESTING} deep", *where(deep))
