@@ -94,6 +94,7 @@ _HALF = re.compile(r"\\[dt]?frac\s*(?:\{\s*1\s*\}\s*\{\s*2\s*\}|12)")
 _MATRIX = re.compile(r"\\(begin|end)\{[pbvBV]?matrix\}")
 _ROW = re.compile(r"\\\\|\\(?=\s)|,?\s*\\q?quad(?![A-Za-z])")
 _CLAUSE = re.compile(r"[;,:]\s+|\.\s+|\s+(?:and|so|thus|then)\s+")
+_LABEL_WINDOW = 200  # characters of prose before an inline formula searched for its label
 _LABEL = re.compile(
     r"([^$.;:,()]*?)\s*\**\s*(?:=|:|≈|\bis(?:\s+about|\s+approximately)?)\s*\**\s*$"
 )
@@ -232,8 +233,8 @@ def _closing(text: str, start: int, close: str) -> int:
 
 def _label(text: str, start: int) -> str:
     """The prose right before an inline formula on its line, when it ends like ``Error =``."""
-    line_start = text.rfind("\n", 0, start) + 1
-    before = text[line_start:start]
+    line_start = max(text.rfind("\n", 0, start) + 1, start - _LABEL_WINDOW)
+    before = text[line_start:start]  # a window: no n² copies on a long line of formulas
     before = before[before.rfind("$") + 1 :]
     m = _LABEL.search(before)
     return m[1].strip(" *-") if m else ""
