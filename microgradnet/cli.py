@@ -210,22 +210,25 @@ def _walkthrough(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
+    if args.network == "":
+        raise _UsageError("microgradnet check: argument --example: expected a name or file, got ''")
     example = load(args.network or args.example)
     name = args.example if args.network else example.document
+    emit = args.emit_published is not None  # '' too: refused as an empty path, not ignored
     if not name:
-        if args.emit_published:
+        if emit:
             raise _UsageError("microgradnet check: --emit-published needs a document to read")
         result = check(example)
         sys.stdout.write(check_report.check(result, args.format))
         return 0 if result.ok else 1
     path, text = document.load(name, example)
-    if args.emit_published:
-        inputs = [p for p in (path, example.file) if os.path.lexists(p)]
+    if emit:
+        inputs = [document.source(path), document.source(example.file, ".toml")]
         files.check_target(args.emit_published, overwrite=args.overwrite, inputs=inputs)
     reading = claims.read(example, text, file=path)
     result = check(claims.with_claims(example, reading))
     sys.stdout.write(document_report.check(result, reading, args.format))
-    if args.emit_published:
+    if emit:
         table = document_report.published(reading).encode("utf-8")
         files.write_atomic(args.emit_published, table, overwrite=args.overwrite, inputs=inputs)
         sys.stderr.write(f"microgradnet: wrote {args.emit_published}\n")

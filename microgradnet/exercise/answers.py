@@ -25,13 +25,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from microgradnet.checks import shown
 from microgradnet.errors import FileError
 from microgradnet.exercise.draw import Exercise
-from microgradnet.exercise.spec import ExerciseError
+from microgradnet.exercise.spec import ExerciseError, refusal
 from microgradnet.files import read_text
 from microgradnet.tutorial.keys import Key
 
-__all__ = ["Answers", "read_answers"]
+__all__ = ["Answers", "answer_files", "read_answers"]
 
 
 @dataclass(frozen=True)
@@ -59,34 +60,55 @@ def _read(path: Path) -> str:
         raise ExerciseError(str(error)) from None
 
 
-def read_answers(paths: Sequence[str], exercise: Exercise) -> list[Answers]:
-    """Every student's answers in ``paths`` (files, or folders of .toml and .csv files)."""
+def answer_files(paths: Sequence[str]) -> list[Path]:
+    """The answers files ``paths`` name: each file, and the .toml and .csv files of each folder
+    (not of its subfolders).
+
+    Raises:
+        ExerciseError: an empty path, or a folder with no answers file.
+    """
     files: list[Path] = []
     for path in paths:
+        if path == "":
+            raise ExerciseError("answers '': the path is empty (give a file or a folder)")
         p = Path(path)
         if p.is_dir():
-            found = sorted(f for f in p.iterdir() if f.suffix.lower() in (".toml", ".csv"))
+            try:
+                found = sorted(f for f in p.iterdir() if f.suffix.lower() in (".toml", ".csv"))
+            except OSError as error:
+                raise ExerciseError(f"{p}: cannot list this folder: {error.strerror}") from None
             if not found:
                 raise ExerciseError(f"{p}: no .toml or .csv answers files in this folder")
             files += found
         else:
             files.append(p)
+    return files
+
+
+def read_answers(paths: Sequence[str], exercise: Exercise) -> list[Answers]:
+    """Every student's answers in ``paths`` (files, or folders of .toml and .csv files).
+
+    Raises:
+        ExerciseError: a file that is not an answers file, or no student's answers at all.
+    """
     out: list[Answers] = []
-    for f in files:
+    for f in answer_files(paths):
         if f.suffix.lower() == ".csv":
             out += _csv(f, exercise)
         elif f.suffix.lower() == ".toml":
             out.append(_toml(f, exercise))
         else:
             raise ExerciseError(f"{f}: expected a .toml or .csv answers file")
+    if not out:
+        raise ExerciseError(f"{', '.join(paths)}: no student's answers (only header rows)")
     return out
 
 
 def _toml(path: Path, ex: Exercise) -> Answers:
     try:
         data = tomllib.loads(_read(path))
-    except tomllib.TOMLDecodeError as error:
-        raise ExerciseError(f"{path}: invalid TOML: {error}") from None
+    except (ValueError, RecursionError) as error:  # TOMLDecodeError, an int over 4,300 digits
+        raise ExerciseError(f"{path}: invalid TOML: {refusal(error)}") from None
     unknown = sorted(set(data) - {"student", "seed", "exercise", "answers"})
     if unknown:
         raise ExerciseError(
@@ -104,10 +126,16 @@ def _toml(path: Path, ex: Exercise) -> Answers:
 
 
 def _csv(path: Path, ex: Exercise) -> list[Answers]:
-    rows = list(csv.reader(io.StringIO(_read(path))))
-    if not rows or "seed" not in rows[0]:
+    try:
+        rows = list(csv.reader(io.StringIO(_read(path))))
+    except csv.Error as error:  # a cell over the csv module's field limit (128 KiB)
+        raise ExerciseError(f"{path}: not a CSV table ({error})") from None
+    header = [h.strip() for h in rows[0]] if rows else []
+    if "seed" not in header:
         raise ExerciseError(f"{path}: expected a header row with student, seed and question names")
-    header = [h.strip() for h in rows[0]]
+    twice = next((h for n, h in enumerate(header) if h in header[:n]), None)
+    if twice is not None:
+        raise ExerciseError(f"{path}:1: column {twice!r} appears twice in the header")
     out = []
     for n, row in enumerate(rows[1:], start=2):
         if not any(cell.strip() for cell in row):
@@ -117,9 +145,8 @@ def _csv(path: Path, ex: Exercise) -> list[Answers]:
         cells = dict(zip(header, (c.strip() for c in row)))
         where = f"{path}:{n}"
         seed = cells.pop("seed")
-        _same_exercise(
-            where, int(seed) if seed.isdigit() else seed, cells.pop("exercise", None) or None, ex
-        )
+        whole = seed.isascii() and seed.isdigit() and len(seed) <= 20
+        _same_exercise(where, int(seed) if whole else seed, cells.pop("exercise", None) or None, ex)
         student = cells.pop("student", "") or f"{path.stem} row {n}"
         values = _values(where, cells, ex)
         texts = {key: cells[str(key)] for key in values}
@@ -152,15 +179,15 @@ def _toml_texts(
 def _same_exercise(where: str, seed: Any, ident: Any, ex: Exercise) -> None:
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise ExerciseError(
-            f"{where}: seed: expected the exercise's seed (a whole number), got {seed!r}"
+            f"{where}: seed: expected the exercise's seed (a whole number), got {shown(seed)}"
         )
     if seed != ex.spec.seed:
         raise ExerciseError(
-            f"{where}: answers to seed {seed}, but the key is for seed {ex.spec.seed}"
+            f"{where}: answers to seed {shown(seed)}, but the key is for seed {ex.spec.seed}"
         )
     if ident is not None and ident != ex.spec.ident:
         raise ExerciseError(
-            f"{where}: answers to exercise {ident!r}, but the key is for {ex.spec.ident!r} "
+            f"{where}: answers to exercise {shown(ident)}, but the key is for {ex.spec.ident!r} "
             "(same seed, other options)"
         )
 
@@ -171,26 +198,24 @@ def _values(where: str, table: Mapping[str, Any], ex: Exercise) -> dict[Key, flo
     for name, value in table.items():
         if name not in names:
             raise ExerciseError(
-                f"{where}: {name!r} is not a question of exercise {ex.spec.ident} "
+                f"{where}: {shown(name)} is not a question of exercise {ex.spec.ident} "
                 f"(questions: {', '.join(names)})"
             )
         if value == "":
             continue
         number = _number(value)
         if number is None:
-            raise ExerciseError(f"{where}: {name}: expected a number, got {value!r}")
+            raise ExerciseError(f"{where}: {name}: expected a number, got {shown(value)}")
         out[names[name]] = number
     return out
 
 
 def _number(value: Any) -> float | None:
-    if isinstance(value, bool):
+    """``value`` as a finite float (a number, or text such as "−0.0912"); None if it is not one."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
         return None
-    if isinstance(value, str):
-        try:
-            value = float(value.replace("−", "-"))
-        except ValueError:
-            return None
-    if not isinstance(value, (int, float)) or not math.isfinite(value):
+    try:
+        number = float(value.replace("−", "-") if isinstance(value, str) else value)
+    except (ValueError, OverflowError):  # not a number; an int beyond float range
         return None
-    return float(value)
+    return number if math.isfinite(number) else None

@@ -15,17 +15,19 @@ from microgradnet import render
 from microgradnet._render_example import example_figure
 from microgradnet.arguments import real, whole
 from microgradnet.exercise import moodle, write_grade, write_sheet, write_slips
-from microgradnet.exercise.answers import read_answers
+from microgradnet.exercise.answers import answer_files, read_answers
 from microgradnet.exercise.draw import Exercise, draw
 from microgradnet.exercise.grade import grade
-from microgradnet.exercise.keyfile import load_key
+from microgradnet.exercise.keyfile import key_file, load_key
 from microgradnet.exercise.plant import find_the_slip
 from microgradnet.exercise.spec import (
     CONVENTIONS,
     MAX_PLACES,
+    MAX_SEED,
     MIN_PLACES,
     QUESTION_GROUPS,
     ExerciseError,
+    Spec,
     spec,
 )
 from microgradnet.files import check_target, write_atomic
@@ -37,7 +39,7 @@ DIAGRAM = "network.svg"
 
 
 def _options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--seed", type=whole(0, 2**63), required=True)
+    p.add_argument("--seed", type=whole(0, MAX_SEED), required=True)
     p.add_argument("--arch", default="2-2-1", help="layer sizes, inputs first (default 2-2-1)")
     p.add_argument(
         "--activation",
@@ -78,18 +80,16 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
     marks.add_argument("-o", "--output", metavar="FILE", help="write the report here, not stdout")
 
 
-def _exercise(args: argparse.Namespace) -> Exercise:
-    return draw(
-        spec(
-            args.seed,
-            arch=args.arch,
-            activation=args.activation,
-            loss=args.loss,
-            bias=args.bias,
-            convention=args.convention,
-            places=args.places,
-            questions=args.questions,
-        )
+def _spec(args: argparse.Namespace) -> Spec:
+    return spec(
+        args.seed,
+        arch=args.arch,
+        activation=args.activation,
+        loss=args.loss,
+        bias=args.bias,
+        convention=args.convention,
+        places=args.places,
+        questions=args.questions,
     )
 
 
@@ -113,8 +113,9 @@ def _diagram(ex: Exercise) -> tuple[str, str]:
 def _new(args: argparse.Namespace) -> int:
     files = ["sheet.md", "sheet.tex", "sheet.json", "key.md", "key.tex", "key.json", "quiz.xml"]
     files += [DIAGRAM, "example.toml", "answers.toml", "answers.csv"]
+    options = _spec(args)  # the options first: a mistake there is named before the folder's
     _check(args.output, args.overwrite, files)
-    ex = _exercise(args)
+    ex = draw(options)
     svg, tikz = _diagram(ex)
     _write_all(
         args.output,
@@ -137,8 +138,9 @@ def _new(args: argparse.Namespace) -> int:
 
 
 def _find_the_slip(args: argparse.Namespace) -> int:
+    options = _spec(args)
     _check(args.output, args.overwrite, ["sheet.md", "sheet.tex", "key.md", "key.json", DIAGRAM])
-    planted = find_the_slip(_exercise(args), args.slips)
+    planted = find_the_slip(draw(options), args.slips)
     svg, tikz = _diagram(planted.exercise)
     _write_all(
         args.output,
@@ -155,6 +157,8 @@ def _find_the_slip(args: argparse.Namespace) -> int:
 
 
 def _check(folder: str, overwrite: bool, names: list[str]) -> None:
+    if folder == "":
+        raise ExerciseError("-o '': the path is empty; name the folder to write into")
     out = Path(folder)
     if out.exists() and not out.is_dir():
         raise ExerciseError(f"-o {folder!r}: expected a folder, got a file")
@@ -166,17 +170,16 @@ def _check(folder: str, overwrite: bool, names: list[str]) -> None:
 
 
 def _grade(args: argparse.Namespace) -> int:
+    inputs = [key_file(args.key), *answer_files(args.answers)]  # the files inside folders too
     if args.output is not None:
-        check_target(args.output, overwrite=True, inputs=[args.key, *args.answers])
+        check_target(args.output, overwrite=True, inputs=inputs)
     ex = load_key(args.key)
     reports = grade(ex, read_answers(args.answers, ex), args.follow_through_credit)
     text = write_grade.report(ex, reports, args.format)
     if args.output is None:
         sys.stdout.write(text)
     else:
-        write_atomic(
-            args.output, text.encode("utf-8"), overwrite=True, inputs=[args.key, *args.answers]
-        )
+        write_atomic(args.output, text.encode("utf-8"), overwrite=True, inputs=inputs)
         sys.stdout.write(f"wrote {args.output}\n")
     return 0
 

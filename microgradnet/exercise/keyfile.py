@@ -13,13 +13,13 @@ from typing import Any
 from microgradnet.errors import FileError
 from microgradnet.exercise.draw import Exercise, draw
 from microgradnet.exercise.judge import tolerance
-from microgradnet.exercise.spec import ExerciseError, from_record
+from microgradnet.exercise.spec import ExerciseError, from_record, refusal
 from microgradnet.exercise.text import answer_text, pairs
 from microgradnet.files import read_text
 from microgradnet.tutorial import write_walkthrough as report
 from microgradnet.tutorial.walkthrough import run
 
-__all__ = ["FORMAT", "key_data", "key_json", "load_key"]
+__all__ = ["FORMAT", "key_data", "key_file", "key_json", "load_key"]
 
 FORMAT = "microgradnet exercise key 1"  # what key.json says it is
 
@@ -50,22 +50,37 @@ def key_json(ex: Exercise) -> str:
     return json.dumps(key_data(ex), ensure_ascii=False, indent=2) + "\n"
 
 
+def key_file(path: str) -> Path:
+    """The key file ``path`` names: itself, or ``key.json`` in the folder it names."""
+    if path == "":
+        raise ExerciseError("key '': the path is empty (give key.json or its folder)")
+    return Path(path) / "key.json" if Path(path).is_dir() else Path(path)
+
+
 def load_key(path: str) -> Exercise:
     """The exercise an answer key (``key.json``, or the folder holding it) was made for.
 
     Raises:
         ExerciseError: not a key, or this microgradnet draws other numbers for its options.
     """
-    target = Path(path) / "key.json" if Path(path).is_dir() else Path(path)
+    target = key_file(path)
     try:
         data = json.loads(_read(target))
-    except json.JSONDecodeError as error:
-        raise ExerciseError(f"{target}: not an answer key (invalid JSON: {error})") from None
+    except (ValueError, RecursionError) as error:  # JSONDecodeError, an int over 4,300 digits
+        raise ExerciseError(
+            f"{target}: not an answer key (invalid JSON: {refusal(error)})"
+        ) from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise ExerciseError(f'{target}: not an answer key (no "format": "{FORMAT}")')
-    exercise = draw(from_record(data.get("options") or {}))
+    try:
+        exercise = draw(from_record(data.get("options")))
+    except ExerciseError as error:
+        raise ExerciseError(f"{target}: not a usable answer key: {error}") from None
+    answers = data.get("answers")
     stored = {
-        a.get("key"): a.get("printed") for a in data.get("answers", []) if isinstance(a, dict)
+        str(a.get("key")): a.get("printed")
+        for a in (answers if isinstance(answers, list) else [])
+        if isinstance(a, dict)
     }
     if stored != {str(q): answer_text(exercise, q) for q in exercise.questions}:
         raise ExerciseError(

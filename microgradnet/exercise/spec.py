@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from microgradnet.checks import shown
 from microgradnet.tutorial import keys as k
 from microgradnet.tutorial.equations import Model
 from microgradnet.tutorial.format import ACTIVATION_NAMES, LOSS_NAMES
@@ -25,6 +26,7 @@ __all__ = [
     "Spec",
     "from_record",
     "questions",
+    "refusal",
     "spec",
 ]
 
@@ -45,6 +47,7 @@ MAX_WIDTH = 4  # neurons per layer (and inputs): more is not hand work
 MAX_LAYERS = 3
 MIN_PLACES = 2
 MAX_PLACES = 8
+MAX_SEED = 2**63  # --seed's range is 0 to MAX_SEED
 
 
 class ExerciseError(ValueError):
@@ -119,27 +122,62 @@ def spec(
     return Spec(seed, sizes, acts, loss, bias, convention, places, _groups(questions))
 
 
-def from_record(data: Mapping[str, Any]) -> Spec:
+def from_record(data: Any) -> Spec:
     """The Spec a key stored (see :meth:`Spec.record`).
 
     Raises:
-        ExerciseError: the record is not a spec.
+        ExerciseError: the record is not a spec (a field missing or of the wrong type).
     """
-    try:
-        return spec(
-            int(data["seed"]),
-            arch=str(data["arch"]),
-            activation=",".join(data["activations"]),
-            loss=str(data["loss"]),
-            bias=bool(data["bias"]),
-            convention=str(data["convention"]),
-            places=int(data["places"]),
-            questions=",".join(data["groups"]),
-        )
-    except (KeyError, TypeError, ValueError) as error:
-        if isinstance(error, ExerciseError):
-            raise
-        raise ExerciseError(f"not an exercise key: its options are incomplete ({error})") from None
+    if not isinstance(data, Mapping):
+        raise ExerciseError(f"options: expected a table of options, got {type(data).__name__}")
+    for name, kind in _RECORD.items():
+        value = data.get(name)
+        if name not in data or not _is(value, kind):
+            raise ExerciseError(f"options.{name}: expected {kind}, got {shown(value)}")
+    if not 0 <= data["seed"] <= MAX_SEED:
+        raise ExerciseError(f"options.seed: expected 0 to {MAX_SEED}, got {data['seed']}")
+    return spec(
+        data["seed"],
+        arch=data["arch"],
+        activation=",".join(data["activations"]),
+        loss=data["loss"],
+        bias=data["bias"],
+        convention=data["convention"],
+        places=data["places"],
+        questions=",".join(data["groups"]),
+    )
+
+
+#: Each field of a stored spec and the JSON type it must have.
+_RECORD = {
+    "seed": "a whole number",
+    "arch": "text",
+    "activations": "a list of names",
+    "loss": "text",
+    "bias": "true or false",
+    "convention": "text",
+    "places": "a whole number",
+    "groups": "a list of names",
+}
+
+
+def _is(value: Any, kind: str) -> bool:
+    if kind == "a whole number":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if kind == "true or false":
+        return isinstance(value, bool)
+    if kind == "text":
+        return isinstance(value, str)
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+def refusal(error: Exception) -> str:
+    """A parser's refusal (JSON, TOML) in our words where Python's own would puzzle."""
+    if isinstance(error, RecursionError):
+        return "nested too deeply"
+    if "integer string conversion" in str(error):
+        return "a whole number of more than 4,300 digits"
+    return str(error)
 
 
 def _arch(text: str) -> tuple[int, ...]:

@@ -15,6 +15,7 @@ numbers by ``MAX_DIGITS``.
 from __future__ import annotations
 
 import bisect
+import math
 import os
 import re
 from dataclasses import dataclass
@@ -89,6 +90,7 @@ _SCIENTIFIC = re.compile(
     r"(?:\^\s*\{\s*([-−+]?\s*\d+)\s*\}|\^\s*([-−]?\d)|([⁻⁺]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+))"
 )
 _SUPERSCRIPT = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺−", "0123456789-+-")
+_EXPONENT = re.compile(r"(?<![\w.])\d+(?:\.\d+)?[eE]\+?\d{3,}(?![A-Za-z_\d])")  # 1e400
 _DIGITS = re.compile(rf"\d[\d.]{{{MAX_DIGITS},}}")  # a number longer than a printing may be
 _BLANK = re.compile(
     r"\\(?:left|right|bigl|bigr|Bigl|Bigr|biggl|biggr|big|Big|bigg|Bigg|displaystyle|,|;|!|:)"
@@ -98,6 +100,7 @@ _HALF = re.compile(r"\\[dt]?frac\s*(?:\{\s*1\s*\}\s*\{\s*2\s*\}|12)")
 _MATRIX = re.compile(r"\\(begin|end)\{[pbvBV]?matrix\}")
 _ROW = re.compile(r"\\\\|\\(?=\s)|,?\s*\\q?quad(?![A-Za-z])")
 _CLAUSE = re.compile(r"[;,:]\s+|\.\s+|\s+(?:and|so|thus|then)\s+")
+_LABEL_WINDOW = 200  # characters of prose before an inline formula searched for its label
 _LABEL = re.compile(
     r"([^$.;:,()]*?)\s*\**\s*(?:=|:|≈|\bis(?:\s+about|\s+approximately)?)\s*\**\s*$"
 )
@@ -133,6 +136,15 @@ def load(name: str, example: Example | None = None) -> tuple[str, str]:
     )
 
 
+def source(name: str, suffix: str = "") -> Path:
+    """The file ``name`` was read from: itself if it is there, else the shipped document (or, with
+    ``suffix=".toml"``, the shipped example) of that name, so an output is never written onto it."""
+    if os.path.lexists(name) or "/" in name:
+        return Path(name)
+    folder = resources.files("microgradnet.examples")
+    return Path(str(folder.joinpath(name + suffix) if suffix else folder / "documents" / name))
+
+
 def equations(text: str, file: str = "<document>") -> list[Equation]:
     """The equations of ``text`` that print at least one number, in document order.
 
@@ -151,6 +163,9 @@ def equations(text: str, file: str = "<document>") -> list[Equation]:
         raise DocumentError(
             file, f"a number {size:,} characters long (at most {MAX_DIGITS})", *where(long.start())
         )
+    huge = next((m for m in _EXPONENT.finditer(text) if math.isinf(float(m[0]))), None)
+    if huge is not None:
+        raise DocumentError(file, f"{huge[0]} is beyond float range", *where(huge.start()))
     deep = _too_deep(text)
     if deep is not None:
         raise DocumentError(file, f"braces nested more than {MAX_NESTING} deep", *where(deep))
@@ -224,8 +239,8 @@ def _closing(text: str, start: int, close: str) -> int:
 
 def _label(text: str, start: int) -> str:
     """The prose right before an inline formula on its line, when it ends like ``Error =``."""
-    line_start = text.rfind("\n", 0, start) + 1
-    before = text[line_start:start]
+    line_start = max(text.rfind("\n", 0, start) + 1, start - _LABEL_WINDOW)
+    before = text[line_start:start]  # a window: no n² copies on a long line of formulas
     before = before[before.rfind("$") + 1 :]
     m = _LABEL.search(before)
     return m[1].strip(" *-") if m else ""
