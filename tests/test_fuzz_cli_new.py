@@ -317,7 +317,7 @@ def test_grade_hostile_keys_and_answers(
         (["k.json", ""], "answers '': the path is empty"),
         (["k.json", "only-header.csv"], "no student's answers"),
         (["k.json", "twice.csv"], "column 'seed' appears twice"),
-        (["k.json", "huge.toml"], "z1[0]: expected a number, got a huge number"),
+        (["k.json", "huge.toml"], "z1[0]: expected a number, got 9999"),
         (["k.json", "deep.toml"], "nested too deeply"),
         (["bool.json", "blank.toml"], "options.bias: expected true or false, got 'no'"),
         (["places.json", "blank.toml"], "options.places: expected a whole number, got 4.7"),
