@@ -224,6 +224,14 @@ def test_an_invalid_file_gets_one_line_with_the_key_path(old: str, new: str, mes
             ),
         ),
         (
+            '"a1[0]" = "1e400"',
+            "ex.toml: published.\"a1[0]\": '1e400' is beyond the range of a floating-point number",
+        ),
+        (
+            '"a1[0]" = "5e-400"',
+            "ex.toml: published.\"a1[0]\": '5e-400' is beyond the range of a floating-point number",
+        ),
+        (
             '"a1[0]" = { value = "0.5", places = 3 }',
             "ex.toml: published.\"a1[0]\".places: '0.5' has 1 decimals, not 3",
         ),

@@ -944,7 +944,10 @@ class _Parser:
         clean = text.strip().replace("−", "-")
         mantissa, _, exponent = clean.lower().partition("e")
         places = len(mantissa.partition(".")[2]) - int(exponent or 0)
-        return Printing(clean, float(clean), places, scientific=bool(exponent))
+        value = float(clean)
+        if math.isinf(value) or abs(places) > 308:  # 1e400, or 1e-400: beyond a float's range
+            raise self.fail(path, f"{clean!r} is beyond the range of a floating-point number")
+        return Printing(clean, value, places, scientific=bool(exponent))
 
     def uses(
         self, table: Any, path: str, layers: Sequence[Layer]
