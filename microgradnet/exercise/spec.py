@@ -135,7 +135,7 @@ def from_record(data: Any) -> Spec:
         if name not in data or not _is(value, kind):
             raise ExerciseError(f"options.{name}: expected {kind}, got {shown(value)}")
     if not 0 <= data["seed"] <= MAX_SEED:
-        raise ExerciseError(f"options.seed: expected 0 to {MAX_SEED}, got {data['seed']}")
+        raise ExerciseError(f"options.seed: expected 0 to {MAX_SEED}, got {shown(data['seed'])}")
     return spec(
         data["seed"],
         arch=data["arch"],
