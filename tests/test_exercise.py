@@ -6,11 +6,12 @@ from __future__ import annotations
 import csv
 import json
 import xml.etree.ElementTree as ET
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from latex import compile_latex, needs_pdflatex
 
@@ -27,6 +28,7 @@ from microgradnet.nn import MLP
 from microgradnet.tutorial import keys as k
 from microgradnet.tutorial.autograd import autograd_values
 from microgradnet.tutorial.checker import check
+from microgradnet.tutorial.equations import Token
 from microgradnet.tutorial.formatting import number
 from microgradnet.tutorial.walkthrough import run
 
@@ -367,6 +369,18 @@ def test_every_latex_sheet_compiles(options: list[str], tmp_path: Path) -> None:
 
 @settings(max_examples=6)
 @given(st.integers(0, 10**4), OPTIONS, st.integers(1, 2))
+@example(  # a flipped update sign: the sheet shows θ + η·g, which only its words tell apart
+    193,
+    {
+        "arch": "2-2-1",
+        "places": 3,
+        "activation": "sigmoid",
+        "convention": "gradient",
+        "bias": True,
+        "loss": "sum_squared_error",
+    },
+    2,
+)
 def test_the_checker_finds_exactly_the_planted_slips_where_the_key_says(
     seed: int,
     options: dict,
@@ -400,11 +414,14 @@ def _shows_what_it_computes(sheet: FindTheSlip) -> None:
     for section in sheet.solution().sections:
         for line in section.lines:
             q = model.quantities[line.key]
-            if line.sides and [[t.key for t in s] for s in line.sides] == [
-                [t.key for t in s] for s in q.sides
-            ]:
+            if line.sides and _tokens(line.sides) == _tokens(q.sides):
                 want = q.fn([sheet.values[d] for d in q.deps])
                 assert line.value == pytest.approx(want, rel=1e-12, abs=1e-15), line.key
+
+
+def _tokens(sides: Sequence[Sequence[Token]]) -> list[list[tuple[object, str]]]:
+    """A display compared by its quantities and its words: θ + η·g is not θ − η·g."""
+    return [[(t.key, t.text) for t in side] for side in sides]
 
 
 def _carried_forward(sheet: FindTheSlip) -> None:
