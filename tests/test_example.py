@@ -390,19 +390,7 @@ def test_weight_index_is_validated() -> None:
 
 # ---- batch training ---------------------------------------------------------------------------
 
-BATCH = """\
-patterns = [
-  { inputs = [0.0, 1.0], targets = [1.0] },
-  { inputs = [1.0, 1.0], targets = [0.0] },
-]
-learning_rate = 0.5
-[conventions]
-updates = "batch_mean"
-[[layers]]
-weights = [[0.2, -0.4], [0.7, 0.1]]
-[[layers]]
-weights = [[0.3, -0.2]]
-"""
+BATCH = (Path(__file__).parent / "data" / "batch.toml").read_text(encoding="utf-8")
 
 
 def test_batch_keys_name_their_pattern() -> None:

@@ -329,26 +329,12 @@ def test_latex_output_compiles_without_overfull_lines(name: str, tmp_path: Path)
 
 # ---- batch training ---------------------------------------------------------------------------
 
-BATCH = """\
-patterns = [
-  { inputs = [0.0, 1.0], targets = [1.0] },
-  { inputs = [1.0, 1.0], targets = [0.0] },
-]
-learning_rate = 0.5
-[conventions]
-updates = "UPDATES"
-[[layers]]
-weights = [[0.2, -0.4], [0.7, 0.1]]
-biases = [0.0, 0.0]
-[[layers]]
-weights = [[0.3, -0.2]]
-biases = [0.1]
-"""
+BATCH = (Path(__file__).parent / "data" / "batch.toml").read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize("updates", ["batch_sum", "batch_mean"])
 def test_a_batch_update_shows_each_patterns_gradient_and_their_sum_or_mean(updates: str) -> None:
-    w = run(parse(BATCH.replace("UPDATES", updates)))
+    w = run(parse(BATCH.replace("batch_mean", updates)))
     text = walkthrough(w, "text")
     how = "sum" if updates == "batch_sum" else "mean"
     assert f"Conventions: 2 patterns, one batch update with the {how} of their gradients" in text
@@ -378,7 +364,7 @@ def test_a_bad_batch_file_is_one_line_and_exit_2(
     from microgradnet.cli import main
 
     path = tmp_path / "batch.toml"
-    path.write_text(BATCH.replace("UPDATES", "batch_mean") + '[published]\n"a2[0]" = "0.5"\n')
+    path.write_text(BATCH + '[published]\n"a2[0]" = "0.5"\n')
     assert main(["check", str(path)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and 'published."a2[0]": in batch training name the pattern' in err
