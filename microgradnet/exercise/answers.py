@@ -26,10 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from microgradnet.checks import shown
-from microgradnet.errors import FileError
 from microgradnet.exercise.draw import Exercise
-from microgradnet.exercise.spec import ExerciseError, refusal
-from microgradnet.files import read_text
+from microgradnet.exercise.spec import ExerciseError, read_file, refusal
 from microgradnet.tutorial.keys import Key
 
 __all__ = ["Answers", "answer_files", "read_answers"]
@@ -51,13 +49,6 @@ class Answers:
         if key not in self.values:
             return ""
         return self.texts.get(key) or repr(self.values[key])
-
-
-def _read(path: Path) -> str:
-    try:
-        return read_text(path)
-    except FileError as error:
-        raise ExerciseError(str(error)) from None
 
 
 def answer_files(paths: Sequence[str]) -> list[Path]:
@@ -105,8 +96,9 @@ def read_answers(paths: Sequence[str], exercise: Exercise) -> list[Answers]:
 
 
 def _toml(path: Path, ex: Exercise) -> Answers:
+    text = read_file(path)
     try:
-        data = tomllib.loads(_read(path))
+        data = tomllib.loads(text)
     except (ValueError, RecursionError) as error:  # TOMLDecodeError, an int over 4,300 digits
         raise ExerciseError(f"{path}: invalid TOML: {refusal(error)}") from None
     unknown = sorted(set(data) - {"student", "seed", "exercise", "answers"})
@@ -122,12 +114,12 @@ def _toml(path: Path, ex: Exercise) -> Answers:
     if not isinstance(student, str):
         raise ExerciseError(f"{path}: student: expected a name in quotes")
     values = _values(str(path), table, ex)
-    return Answers(student, str(path), values, _toml_texts(_read(path), table, values, ex))
+    return Answers(student, str(path), values, _toml_texts(text, table, values, ex))
 
 
 def _csv(path: Path, ex: Exercise) -> list[Answers]:
     try:
-        rows = list(csv.reader(io.StringIO(_read(path))))
+        rows = list(csv.reader(io.StringIO(read_file(path))))
     except csv.Error as error:  # a cell over the csv module's field limit (128 KiB)
         raise ExerciseError(f"{path}: not a CSV table ({error})") from None
     header = [h.strip() for h in rows[0]] if rows else []

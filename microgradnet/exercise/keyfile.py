@@ -10,12 +10,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from microgradnet.errors import FileError
 from microgradnet.exercise.draw import Exercise, draw
 from microgradnet.exercise.judge import tolerance
-from microgradnet.exercise.spec import ExerciseError, from_record, refusal
+from microgradnet.exercise.spec import ExerciseError, from_record, read_file, refusal
 from microgradnet.exercise.text import answer_text, pairs
-from microgradnet.files import read_text
 from microgradnet.tutorial import write_walkthrough as report
 from microgradnet.tutorial.walkthrough import run
 
@@ -65,7 +63,7 @@ def load_key(path: str) -> Exercise:
     """
     target = key_file(path)
     try:
-        data = json.loads(_read(target))
+        data = json.loads(read_file(target))
     except (ValueError, RecursionError) as error:  # JSONDecodeError, an int over 4,300 digits
         raise ExerciseError(
             f"{target}: not an answer key (invalid JSON: {refusal(error)})"
@@ -88,10 +86,3 @@ def load_key(path: str) -> Exercise:
             "microgradnet draws it (edited, or made by another version)"
         )
     return exercise
-
-
-def _read(path: Path) -> str:
-    try:
-        return read_text(path)
-    except FileError as error:
-        raise ExerciseError(str(error)) from None

@@ -11,9 +11,12 @@ import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 from microgradnet.checks import shown
+from microgradnet.errors import FileError
+from microgradnet.files import read_text
 from microgradnet.tutorial import keys as k
 from microgradnet.tutorial.equations import Model
 from microgradnet.tutorial.format import ACTIVATION_NAMES, LOSS_NAMES
@@ -26,6 +29,7 @@ __all__ = [
     "Spec",
     "from_record",
     "questions",
+    "read_file",
     "refusal",
     "spec",
 ]
@@ -52,6 +56,14 @@ MAX_SEED = 2**63  # --seed's range is 0 to MAX_SEED
 
 class ExerciseError(ValueError):
     """Options, a key or an answers file that cannot be used; ``str()`` is one line saying which."""
+
+
+def read_file(path: Path) -> str:
+    """A key's or an answers file's text; a file that cannot be read is an :class:`ExerciseError`."""
+    try:
+        return read_text(path)
+    except FileError as error:
+        raise ExerciseError(str(error)) from None
 
 
 @dataclass(frozen=True)
